@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
@@ -48,20 +49,30 @@ public final class StubUpstream extends AbstractVerticle {
   public static void main(String[] args) {
     int port = Integer.parseInt(env("STUB_PORT", "9090"));
     int loops = Integer.parseInt(env("STUB_EVENT_LOOPS", "2"));
-    String apiKey = System.getenv("STUB_API_KEY");
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops));
-    vertx
-        .deployVerticle(
-            () -> new StubUpstream(apiKey),
-            new DeploymentOptions()
-                .setInstances(loops)
-                .setConfig(new io.vertx.core.json.JsonObject().put("port", port)))
+    deploy(vertx, port, loops, System.getenv("STUB_API_KEY"))
         .onSuccess(id -> System.out.println("stub upstream listening on 127.0.0.1:" + port))
         .onFailure(
             e -> {
               System.err.println("stub upstream failed to start: " + e.getMessage());
               System.exit(1);
             });
+  }
+
+  /**
+   * Starts the stub in an existing Vert.x (tests run it in-process this way).
+   *
+   * @param port the loopback port to listen on
+   * @param instances how many verticle instances (event loops) serve it
+   * @param apiKey when not null or blank, the bearer token every request must carry
+   * @return the deployment id, to undeploy it
+   */
+  public static Future<String> deploy(Vertx vertx, int port, int instances, String apiKey) {
+    return vertx.deployVerticle(
+        () -> new StubUpstream(apiKey),
+        new DeploymentOptions()
+            .setInstances(instances)
+            .setConfig(new io.vertx.core.json.JsonObject().put("port", port)));
   }
 
   private static String env(String name, String fallback) {
