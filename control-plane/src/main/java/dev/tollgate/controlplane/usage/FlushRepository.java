@@ -1,0 +1,392 @@
+package dev.tollgate.controlplane.usage;
+
+import dev.tollgate.proto.usage.v1.Counters;
+import dev.tollgate.proto.usage.v1.ErrorEvent;
+import dev.tollgate.proto.usage.v1.FlushRequest;
+import dev.tollgate.proto.usage.v1.KeyDelta;
+import dev.tollgate.proto.usage.v1.ProviderKeyDelta;
+import dev.tollgate.proto.usage.v1.UsageBucket;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.ToLongFunction;
+import java.util.stream.LongStream;
+import org.postgresql.PGConnection;
+
+/**
+ * Applies one flush batch with a fixed number of set-based statements, whatever its size: each
+ * table gets one statement whose rows come from {@code unnest} over arrays bound as parameters.
+ *
+ * <p>Plain JDBC on a connection the caller owns (its transaction, its commit), so the benchmark in
+ * {@code bench/flush-apply} runs exactly this code.
+ *
+ * <p>Row locks are taken per table in a fixed order (api_key, provider_key, provider_group,
+ * usage_minute) and, within a table, in ascending key order, by an explicit {@code SELECT … ORDER
+ * BY id FOR UPDATE} before the {@code UPDATE}: an {@code UPDATE … FROM} alone locks rows in
+ * whatever order its join produces, which lets two concurrent flushes deadlock.
+ */
+public final class FlushRepository {
+
+  /** What applying a batch did. */
+  public record Outcome(boolean duplicate, long appliedSequence) {}
+
+  private static final String ADVANCE_LEDGER =
+      """
+      INSERT INTO flush_ledger AS l (dp_instance_id, last_sequence, errors_dropped)
+      VALUES (?, ?, ?)
+      ON CONFLICT (dp_instance_id) DO UPDATE
+         SET last_sequence = EXCLUDED.last_sequence,
+             errors_dropped = l.errors_dropped + EXCLUDED.errors_dropped,
+             updated_at = now()
+       WHERE l.last_sequence < EXCLUDED.last_sequence
+      RETURNING last_sequence
+      """;
+
+  private static final String LAST_SEQUENCE =
+      "SELECT last_sequence FROM flush_ledger WHERE dp_instance_id = ?";
+
+  private static final String LOCK_KEYS =
+      "SELECT id FROM api_key WHERE id = ANY(?) ORDER BY id FOR UPDATE";
+
+  private static final String LOCK_PROVIDER_KEYS =
+      "SELECT id FROM provider_key WHERE id = ANY(?) ORDER BY id FOR UPDATE";
+
+  private static final String LOCK_GROUPS =
+      """
+      SELECT id FROM provider_group
+       WHERE id IN (SELECT group_id FROM provider_key WHERE id = ANY(?))
+       ORDER BY id FOR UPDATE
+      """;
+
+  // Repeated ids in one batch are summed first: UPDATE ... FROM would apply only one of them.
+  private static final String UPDATE_KEYS =
+      """
+      UPDATE api_key k
+         SET requests = k.requests + d.requests,
+             success_requests = k.success_requests + d.success_requests,
+             failure_requests = k.failure_requests + d.failure_requests,
+             prompt_tokens = k.prompt_tokens + d.prompt_tokens,
+             completion_tokens = k.completion_tokens + d.completion_tokens,
+             total_tokens = k.total_tokens + d.total_tokens,
+             quota_used = k.quota_used + d.total_tokens,
+             last_accessed_at = GREATEST(k.last_accessed_at, d.last_accessed_at)
+        FROM (SELECT id,
+                     sum(r)::bigint AS requests, sum(s)::bigint AS success_requests,
+                     sum(f)::bigint AS failure_requests, sum(p)::bigint AS prompt_tokens,
+                     sum(c)::bigint AS completion_tokens, sum(t)::bigint AS total_tokens,
+                     to_timestamp(NULLIF(max(a), 0) / 1000.0) AS last_accessed_at
+                FROM unnest(?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::int8[],
+                            ?::int8[], ?::int8[]) AS u(id, r, s, f, p, c, t, a)
+               GROUP BY id) d
+       WHERE k.id = d.id
+      """;
+
+  private static final String PROVIDER_DELTAS =
+      """
+      SELECT id,
+             sum(r)::bigint AS requests, sum(s)::bigint AS success_requests,
+             sum(f)::bigint AS failure_requests, sum(p)::bigint AS prompt_tokens,
+             sum(c)::bigint AS completion_tokens, sum(t)::bigint AS total_tokens
+        FROM unnest(?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::int8[])
+             AS u(id, r, s, f, p, c, t)
+       GROUP BY id
+      """;
+
+  private static final String UPDATE_PROVIDER_KEYS =
+      """
+      UPDATE provider_key k
+         SET requests = k.requests + d.requests,
+             success_requests = k.success_requests + d.success_requests,
+             failure_requests = k.failure_requests + d.failure_requests,
+             prompt_tokens = k.prompt_tokens + d.prompt_tokens,
+             completion_tokens = k.completion_tokens + d.completion_tokens,
+             total_tokens = k.total_tokens + d.total_tokens,
+             last_used_at = CASE WHEN d.requests > 0 THEN GREATEST(k.last_used_at, now())
+                                 ELSE k.last_used_at END
+        FROM (%s) d
+       WHERE k.id = d.id
+      """
+          .formatted(PROVIDER_DELTAS);
+
+  // A group's totals are the sum of its provider keys' deltas, rolled up in the same transaction.
+  private static final String UPDATE_GROUPS =
+      """
+      UPDATE provider_group g
+         SET requests = g.requests + s.requests,
+             success_requests = g.success_requests + s.success_requests,
+             failure_requests = g.failure_requests + s.failure_requests,
+             prompt_tokens = g.prompt_tokens + s.prompt_tokens,
+             completion_tokens = g.completion_tokens + s.completion_tokens,
+             total_tokens = g.total_tokens + s.total_tokens
+        FROM (SELECT pk.group_id,
+                     sum(d.requests)::bigint AS requests,
+                     sum(d.success_requests)::bigint AS success_requests,
+                     sum(d.failure_requests)::bigint AS failure_requests,
+                     sum(d.prompt_tokens)::bigint AS prompt_tokens,
+                     sum(d.completion_tokens)::bigint AS completion_tokens,
+                     sum(d.total_tokens)::bigint AS total_tokens
+                FROM (%s) d JOIN provider_key pk ON pk.id = d.id
+               GROUP BY pk.group_id) s
+       WHERE g.id = s.group_id
+      """
+          .formatted(PROVIDER_DELTAS);
+
+  // Rows are inserted in primary-key order so concurrent flushes lock bucket rows in one order.
+  private static final String UPSERT_BUCKETS =
+      """
+      INSERT INTO usage_minute AS m (bucket_start, key_id, provider_key_id, model, requests,
+             success_requests, failure_requests, prompt_tokens, completion_tokens, total_tokens,
+             latency_ms_sum)
+      SELECT to_timestamp(b), k, pk, model, sum(r), sum(s), sum(f), sum(p), sum(c), sum(t), sum(l)
+        FROM unnest(?::int8[], ?::int8[], ?::int8[], ?::text[], ?::int8[], ?::int8[], ?::int8[],
+                    ?::int8[], ?::int8[], ?::int8[], ?::int8[]) AS u(b, k, pk, model, r, s, f, p, c, t, l)
+       GROUP BY b, k, pk, model
+       ORDER BY b, k, pk, model
+      ON CONFLICT (bucket_start, key_id, provider_key_id, model) DO UPDATE
+         SET requests = m.requests + EXCLUDED.requests,
+             success_requests = m.success_requests + EXCLUDED.success_requests,
+             failure_requests = m.failure_requests + EXCLUDED.failure_requests,
+             prompt_tokens = m.prompt_tokens + EXCLUDED.prompt_tokens,
+             completion_tokens = m.completion_tokens + EXCLUDED.completion_tokens,
+             total_tokens = m.total_tokens + EXCLUDED.total_tokens,
+             latency_ms_sum = m.latency_ms_sum + EXCLUDED.latency_ms_sum
+      """;
+
+  private static final String INSERT_ERRORS =
+      """
+      INSERT INTO error_event (occurred_at, key_id, provider_key_id, model, status_code,
+             error_class, message, latency_ms, request_id, dp_instance_id)
+      SELECT to_timestamp(o / 1000.0), k, NULLIF(pk, 0), model, status, class, message, latency,
+             request_id, ?
+        FROM unnest(?::int8[], ?::int8[], ?::int8[], ?::text[], ?::int4[], ?::text[], ?::text[],
+                    ?::int8[], ?::text[]) AS u(o, k, pk, model, status, class, message, latency,
+                    request_id)
+      """;
+
+  /**
+   * Applies {@code batch} on {@code connection}, which must have auto-commit off; the caller
+   * commits, or rolls back on any exception.
+   *
+   * @throws InvalidFlushException when the batch names a key or provider key that does not exist
+   *     (the caller must roll back: the ledger has been advanced by then)
+   */
+  public Outcome apply(Connection connection, FlushRequest batch) throws SQLException {
+    Long advanced = advanceLedger(connection, batch);
+    if (advanced == null) {
+      return new Outcome(true, lastSequence(connection, batch.getDpInstanceId()));
+    }
+    PGConnection pg = connection.unwrap(PGConnection.class);
+
+    long[] keyIds = referencedKeyIds(batch);
+    lockAll(connection, pg, LOCK_KEYS, keyIds, "key_id", "api key");
+    long[] providerKeyIds = referencedProviderKeyIds(batch);
+    lockAll(connection, pg, LOCK_PROVIDER_KEYS, providerKeyIds, "provider_key_id", "provider key");
+
+    if (batch.getKeyDeltasCount() > 0) {
+      updateKeys(connection, pg, batch.getKeyDeltasList());
+    }
+    if (batch.getProviderKeyDeltasCount() > 0) {
+      List<ProviderKeyDelta> deltas = batch.getProviderKeyDeltasList();
+      long[] deltaIds = deltas.stream().mapToLong(ProviderKeyDelta::getProviderKeyId).toArray();
+      try (PreparedStatement lock = connection.prepareStatement(LOCK_GROUPS)) {
+        lock.setArray(1, pg.createArrayOf("int8", deltaIds));
+        lock.executeQuery().close();
+      }
+      updateProviderKeysAndGroups(connection, pg, UPDATE_PROVIDER_KEYS, deltas);
+      updateProviderKeysAndGroups(connection, pg, UPDATE_GROUPS, deltas);
+    }
+    if (batch.getBucketsCount() > 0) {
+      upsertBuckets(connection, pg, batch.getBucketsList());
+    }
+    if (batch.getErrorsCount() > 0) {
+      insertErrors(connection, pg, batch);
+    }
+    return new Outcome(false, advanced);
+  }
+
+  /** The new last sequence, or null when the batch was already applied. */
+  private static Long advanceLedger(Connection connection, FlushRequest batch) throws SQLException {
+    try (PreparedStatement statement = connection.prepareStatement(ADVANCE_LEDGER)) {
+      statement.setString(1, batch.getDpInstanceId());
+      statement.setLong(2, batch.getSequence());
+      statement.setLong(3, batch.getErrorsDropped());
+      try (ResultSet rows = statement.executeQuery()) {
+        return rows.next() ? rows.getLong(1) : null;
+      }
+    }
+  }
+
+  private static long lastSequence(Connection connection, String instance) throws SQLException {
+    try (PreparedStatement statement = connection.prepareStatement(LAST_SEQUENCE)) {
+      statement.setString(1, instance);
+      try (ResultSet rows = statement.executeQuery()) {
+        rows.next();
+        return rows.getLong(1);
+      }
+    }
+  }
+
+  private static long[] referencedKeyIds(FlushRequest batch) {
+    LongStream ids =
+        LongStream.concat(
+            batch.getKeyDeltasList().stream().mapToLong(KeyDelta::getKeyId),
+            LongStream.concat(
+                batch.getBucketsList().stream().mapToLong(UsageBucket::getKeyId),
+                batch.getErrorsList().stream().mapToLong(ErrorEvent::getKeyId)));
+    return ids.sorted().distinct().toArray();
+  }
+
+  private static long[] referencedProviderKeyIds(FlushRequest batch) {
+    LongStream ids =
+        LongStream.concat(
+            batch.getProviderKeyDeltasList().stream().mapToLong(ProviderKeyDelta::getProviderKeyId),
+            LongStream.concat(
+                batch.getBucketsList().stream().mapToLong(UsageBucket::getProviderKeyId),
+                batch.getErrorsList().stream().mapToLong(ErrorEvent::getProviderKeyId)));
+    return ids.filter(id -> id != 0).sorted().distinct().toArray();
+  }
+
+  /** Locks the rows of {@code sortedIds} in id order; rejects the batch if any does not exist. */
+  private static void lockAll(
+      Connection connection,
+      PGConnection pg,
+      String sql,
+      long[] sortedIds,
+      String field,
+      String what)
+      throws SQLException {
+    if (sortedIds.length == 0) {
+      return;
+    }
+    long[] found = new long[sortedIds.length];
+    int count = 0;
+    try (PreparedStatement statement = connection.prepareStatement(sql)) {
+      statement.setArray(1, pg.createArrayOf("int8", sortedIds));
+      try (ResultSet rows = statement.executeQuery()) {
+        while (rows.next()) {
+          found[count++] = rows.getLong(1);
+        }
+      }
+    }
+    if (count == sortedIds.length) {
+      return;
+    }
+    long[] existing = Arrays.copyOf(found, count);
+    List<Long> missing = new ArrayList<>();
+    for (long id : sortedIds) {
+      if (Arrays.binarySearch(existing, id) < 0 && missing.size() < 5) {
+        missing.add(id);
+      }
+    }
+    throw new InvalidFlushException(
+        "unknown "
+            + what
+            + " "
+            + field
+            + (sortedIds.length - count > 1 ? "s " : " ")
+            + missing
+            + (sortedIds.length - count > missing.size()
+                ? " and " + (sortedIds.length - count - missing.size()) + " more"
+                : ""));
+  }
+
+  private static void updateKeys(Connection connection, PGConnection pg, List<KeyDelta> deltas)
+      throws SQLException {
+    try (PreparedStatement statement = connection.prepareStatement(UPDATE_KEYS)) {
+      statement.setArray(1, longs(pg, deltas, KeyDelta::getKeyId));
+      bindCounters(statement, 2, pg, deltas, KeyDelta::getCounters);
+      statement.setArray(8, longs(pg, deltas, KeyDelta::getLastAccessedAtUnixMs));
+      statement.executeUpdate();
+    }
+  }
+
+  private static void updateProviderKeysAndGroups(
+      Connection connection, PGConnection pg, String sql, List<ProviderKeyDelta> deltas)
+      throws SQLException {
+    try (PreparedStatement statement = connection.prepareStatement(sql)) {
+      statement.setArray(1, longs(pg, deltas, ProviderKeyDelta::getProviderKeyId));
+      bindCounters(statement, 2, pg, deltas, ProviderKeyDelta::getCounters);
+      statement.executeUpdate();
+    }
+  }
+
+  private static void upsertBuckets(
+      Connection connection, PGConnection pg, List<UsageBucket> buckets) throws SQLException {
+    try (PreparedStatement statement = connection.prepareStatement(UPSERT_BUCKETS)) {
+      statement.setArray(1, longs(pg, buckets, UsageBucket::getBucketStartUnixS));
+      statement.setArray(2, longs(pg, buckets, UsageBucket::getKeyId));
+      statement.setArray(3, longs(pg, buckets, UsageBucket::getProviderKeyId));
+      statement.setArray(
+          4, pg.createArrayOf("text", buckets.stream().map(UsageBucket::getModel).toArray()));
+      bindCounters(statement, 5, pg, buckets, UsageBucket::getCounters);
+      statement.setArray(11, longs(pg, buckets, UsageBucket::getLatencyMsSum));
+      statement.executeUpdate();
+    }
+  }
+
+  private static void insertErrors(Connection connection, PGConnection pg, FlushRequest batch)
+      throws SQLException {
+    List<ErrorEvent> errors = batch.getErrorsList();
+    try (PreparedStatement statement = connection.prepareStatement(INSERT_ERRORS)) {
+      statement.setString(1, batch.getDpInstanceId());
+      statement.setArray(2, longs(pg, errors, ErrorEvent::getOccurredAtUnixMs));
+      statement.setArray(3, longs(pg, errors, ErrorEvent::getKeyId));
+      statement.setArray(4, longs(pg, errors, ErrorEvent::getProviderKeyId));
+      statement.setArray(
+          5, pg.createArrayOf("text", errors.stream().map(ErrorEvent::getModel).toArray()));
+      statement.setArray(
+          6,
+          pg.createArrayOf("int4", errors.stream().mapToInt(ErrorEvent::getStatusCode).toArray()));
+      statement.setArray(
+          7, pg.createArrayOf("text", errors.stream().map(ErrorEvent::getErrorClass).toArray()));
+      statement.setArray(
+          8, pg.createArrayOf("text", errors.stream().map(ErrorEvent::getMessage).toArray()));
+      statement.setArray(9, longs(pg, errors, ErrorEvent::getLatencyMs));
+      statement.setArray(
+          10, pg.createArrayOf("text", errors.stream().map(ErrorEvent::getRequestId).toArray()));
+      statement.executeUpdate();
+    }
+  }
+
+  /** Binds the six counter arrays at {@code first}..{@code first + 5}. */
+  private static <T> void bindCounters(
+      PreparedStatement statement,
+      int first,
+      PGConnection pg,
+      List<T> rows,
+      java.util.function.Function<T, Counters> counters)
+      throws SQLException {
+    int n = rows.size();
+    long[] requests = new long[n];
+    long[] success = new long[n];
+    long[] failure = new long[n];
+    long[] prompt = new long[n];
+    long[] completion = new long[n];
+    long[] total = new long[n];
+    for (int i = 0; i < n; i++) {
+      Counters c = counters.apply(rows.get(i));
+      requests[i] = c.getRequests();
+      success[i] = c.getSuccessRequests();
+      failure[i] = c.getFailureRequests();
+      prompt[i] = c.getPromptTokens();
+      completion[i] = c.getCompletionTokens();
+      total[i] = c.getTotalTokens();
+    }
+    statement.setArray(first, pg.createArrayOf("int8", requests));
+    statement.setArray(first + 1, pg.createArrayOf("int8", success));
+    statement.setArray(first + 2, pg.createArrayOf("int8", failure));
+    statement.setArray(first + 3, pg.createArrayOf("int8", prompt));
+    statement.setArray(first + 4, pg.createArrayOf("int8", completion));
+    statement.setArray(first + 5, pg.createArrayOf("int8", total));
+  }
+
+  private static <T> Array longs(PGConnection pg, List<T> rows, ToLongFunction<T> field)
+      throws SQLException {
+    return pg.createArrayOf("int8", rows.stream().mapToLong(field).toArray());
+  }
+}

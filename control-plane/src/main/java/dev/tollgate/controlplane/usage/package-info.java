@@ -1,0 +1,16 @@
+/**
+ * Usage accounting: applies the batches data-plane replicas flush (DESIGN §3).
+ *
+ * <p>Delivery guarantee: a batch is applied exactly once. {@link
+ * dev.tollgate.controlplane.usage.FlushRepository} advances the {@code flush_ledger} row of the
+ * batch's {@code dp_instance_id} in the same transaction as the deltas, and only when the batch's
+ * sequence is above the one recorded; a resent batch finds the row already advanced (after waiting
+ * on its lock if the first delivery is still in flight) and applies nothing.
+ *
+ * <p>Concurrency: flushes from many replicas run at once on gRPC worker threads. Every transaction
+ * locks the rows it updates table by table (api_key, provider_key, provider_group, usage_minute)
+ * and, within a table, in ascending key order, so two flushes never wait on each other in a cycle.
+ * A deadlock or serialization failure that still happens (for example against an admin transaction)
+ * is retried by {@link dev.tollgate.controlplane.usage.UsageFlushService} with the same batch.
+ */
+package dev.tollgate.controlplane.usage;
