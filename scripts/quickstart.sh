@@ -1,0 +1,316 @@
+#!/usr/bin/env bash
+# Starts the whole gateway on this machine: PostgreSQL and Redis (scripts/services.sh), a stub
+# OpenAI-compatible upstream, the control plane and the data plane; creates a demo user, provider
+# group, provider key and client key through the admin API; prints curls to try it; and stays in
+# the foreground until Ctrl-C, when it stops the three processes (the data plane first, so that its
+# final flush reaches the control plane).
+#
+# State lives in .tollgate/ (gitignored): env (generated secrets, reused on the next run so that the
+# provider secrets stored in the database stay decryptable), demo.env (ids of the demo objects and
+# the last demo key) and logs/.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+readonly ROOT
+readonly STATE_DIR=$ROOT/.tollgate
+readonly LOG_DIR=$STATE_DIR/logs
+readonly ENV_FILE=$STATE_DIR/env
+readonly DEMO_FILE=$STATE_DIR/demo.env
+
+readonly CP_JAR=$ROOT/control-plane/target/quarkus-app/quarkus-run.jar
+readonly DP_JAR=$ROOT/data-plane/target/quarkus-app/quarkus-run.jar
+readonly STUB_JAR=$ROOT/bench/stub-upstream/target/stub-upstream.jar
+
+CP_PORT=${CP_PORT:-8080}
+DP_PORT=${DP_PORT:-8081}
+STUB_PORT=${STUB_PORT:-9090}
+# Bounded waits (seconds).
+readonly START_TIMEOUT=${START_TIMEOUT:-90}
+readonly STOP_TIMEOUT=40
+
+log() { printf 'quickstart: %s\n' "$*" >&2; }
+die() {
+  printf 'quickstart: ERROR: %s\n' "$*" >&2
+  exit 1
+}
+
+usage() {
+  cat <<'EOF'
+Usage: scripts/quickstart.sh [--rebuild]
+
+Starts PostgreSQL, Redis, a stub upstream (:9090), the control plane (:8080) and the data plane
+(:8081), creates a demo key and prints curls to try it. Ctrl-C stops everything it started.
+
+  --rebuild   build the jars even when they exist (./mvnw -B -q -DskipTests package)
+
+Environment: CP_PORT, DP_PORT, STUB_PORT move the three processes to other ports;
+START_TIMEOUT (seconds, default 90) bounds each wait for readiness; JAVA_OPTS is passed to java.
+Secrets are generated once into .tollgate/env; logs go to .tollgate/logs/.
+EOF
+}
+
+REBUILD=false
+for arg in "$@"; do
+  case $arg in
+    --rebuild) REBUILD=true ;;
+    -h | --help) usage; exit 0 ;;
+    *) usage >&2; exit 2 ;;
+  esac
+done
+
+for tool in java curl; do
+  command -v "$tool" >/dev/null 2>&1 || die "$tool is required (apt-get install ${tool/java/default-jdk-headless})"
+done
+
+port_taken() { timeout 2 bash -c ">/dev/tcp/127.0.0.1/$1" 2>/dev/null; }
+
+for p in "CP_PORT=$CP_PORT" "DP_PORT=$DP_PORT" "STUB_PORT=$STUB_PORT"; do
+  if port_taken "${p#*=}"; then
+    owner=$(ss -Hltnp "sport = :${p#*=}" 2>/dev/null | grep -o 'users:(.*)' | head -n 1 || true)
+    die "port ${p#*=} is already in use${owner:+ ($owner)}: stop that process, or choose another \
+port with ${p%%=*}=<port> scripts/quickstart.sh"
+  fi
+done
+
+cd "$ROOT"
+"$ROOT/scripts/services.sh"
+
+# --- build -------------------------------------------------------------------------------------
+
+if [[ $REBUILD == true || ! -f $CP_JAR || ! -f $DP_JAR || ! -f $STUB_JAR ]]; then
+  log "building the jars (./mvnw -B -q -DskipTests package; a first build downloads dependencies)"
+  ./mvnw -B -q -DskipTests package || die "the build failed (see above)"
+fi
+for jar in "$CP_JAR" "$DP_JAR" "$STUB_JAR"; do
+  [[ -f $jar ]] || die "the build did not produce $jar"
+done
+
+# --- secrets -----------------------------------------------------------------------------------
+
+random_base64() { # bytes
+  if command -v openssl >/dev/null 2>&1; then
+    openssl rand -base64 "$1"
+  else
+    head -c "$1" /dev/urandom | base64 -w 0
+    echo
+  fi
+}
+random_token() { random_base64 32 | tr -d '\n=' | tr '+/' '-_'; }
+
+mkdir -p "$LOG_DIR"
+chmod 700 "$STATE_DIR"
+(
+  umask 077
+  touch "$ENV_FILE"
+  # Only missing entries are added: the encryption key must stay the one that encrypted the
+  # provider secrets already in the database.
+  add_missing() { grep -q "^$1=" "$ENV_FILE" || printf '%s=%s\n' "$1" "$2" >>"$ENV_FILE"; }
+  add_missing TOLLGATE_ADMIN_TOKEN "$(random_token)"
+  add_missing TOLLGATE_ENCRYPTION_KEY "$(random_base64 32)"
+  add_missing TOLLGATE_INTERNAL_TOKEN "$(random_token)"
+  add_missing TOLLGATE_DB_URL "jdbc:postgresql://127.0.0.1:5432/tollgate"
+  add_missing TOLLGATE_DB_USER tollgate
+  add_missing TOLLGATE_DB_PASSWORD tollgate
+  add_missing TOLLGATE_REDIS_URL "redis://127.0.0.1:6379"
+  # The stub upstream checks this bearer token, so the demo exercises provider-secret decryption.
+  add_missing DEMO_UPSTREAM_SECRET "sk-demo-$(random_token | head -c 24)"
+)
+set -a
+# shellcheck source=/dev/null
+. "$ENV_FILE"
+set +a
+
+# --- processes ---------------------------------------------------------------------------------
+
+declare -A PIDS=()
+STOPPING=false
+
+stop_all() {
+  [[ $STOPPING == true ]] && return
+  STOPPING=true
+  trap - INT TERM
+  local name pid deadline
+  # Data plane first: on SIGTERM it finishes in-flight requests and flushes to the control plane.
+  for name in data-plane control-plane stub-upstream; do
+    pid=${PIDS[$name]:-}
+    if [[ -z $pid ]] || ! kill -0 "$pid" 2>/dev/null; then continue; fi
+    log "stopping $name (pid $pid)"
+    kill -TERM "$pid" 2>/dev/null || true
+    deadline=$((SECONDS + STOP_TIMEOUT))
+    while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.2; done
+    if kill -0 "$pid" 2>/dev/null; then
+      log "$name did not stop within ${STOP_TIMEOUT}s; killing it"
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+    wait "$pid" 2>/dev/null || true
+  done
+}
+trap 'stop_all' EXIT
+trap 'echo >&2; exit 130' INT
+trap 'exit 143' TERM
+
+start() { # name command...
+  local name=$1
+  shift
+  log "starting $name (log .tollgate/logs/$name.log)"
+  # Background jobs of a script ignore SIGINT, so Ctrl-C reaches only this script, whose trap then
+  # stops them in order with SIGTERM.
+  "$@" >"$LOG_DIR/$name.log" 2>&1 </dev/null &
+  PIDS[$name]=$!
+}
+
+# shellcheck disable=SC2086 # JAVA_OPTS is a list of options.
+java_cmd() { echo java ${JAVA_OPTS:-}; }
+
+wait_ready() { # name url
+  local name=$1 url=$2 deadline=$((SECONDS + START_TIMEOUT))
+  until curl -fsS -o /dev/null --max-time 2 "$url" 2>/dev/null; do
+    if ! kill -0 "${PIDS[$name]}" 2>/dev/null; then
+      tail -n 30 "$LOG_DIR/$name.log" >&2 || true
+      die "$name exited during start-up (full log: .tollgate/logs/$name.log)"
+    fi
+    if ((SECONDS >= deadline)); then
+      tail -n 30 "$LOG_DIR/$name.log" >&2 || true
+      die "$name was not ready at $url within ${START_TIMEOUT}s (full log: .tollgate/logs/$name.log)"
+    fi
+    sleep 0.5
+  done
+  log "$name is ready"
+}
+
+read -r -a JAVA <<<"$(java_cmd)"
+
+start stub-upstream env STUB_PORT="$STUB_PORT" STUB_API_KEY="$DEMO_UPSTREAM_SECRET" \
+  "${JAVA[@]}" -jar "$STUB_JAR"
+start control-plane env QUARKUS_HTTP_PORT="$CP_PORT" "${JAVA[@]}" -jar "$CP_JAR"
+wait_ready control-plane "http://127.0.0.1:$CP_PORT/q/health/ready"
+start data-plane env QUARKUS_HTTP_PORT="$DP_PORT" TOLLGATE_CONTROL_PLANE="127.0.0.1:$CP_PORT" \
+  "${JAVA[@]}" -jar "$DP_JAR"
+# The stub has no health endpoint; an answer of any status means it listens.
+deadline=$((SECONDS + START_TIMEOUT))
+until curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$STUB_PORT/v1/models"; do
+  kill -0 "${PIDS[stub-upstream]}" 2>/dev/null || {
+    tail -n 30 "$LOG_DIR/stub-upstream.log" >&2
+    die "stub-upstream exited during start-up"
+  }
+  ((SECONDS < deadline)) || die "stub-upstream did not listen on :$STUB_PORT within ${START_TIMEOUT}s"
+  sleep 0.3
+done
+wait_ready data-plane "http://127.0.0.1:$DP_PORT/q/health/ready"
+
+# --- demo objects ------------------------------------------------------------------------------
+
+readonly CP_URL=http://127.0.0.1:$CP_PORT DP_URL=http://127.0.0.1:$DP_PORT
+readonly UPSTREAM_URL=http://127.0.0.1:$STUB_PORT/v1
+
+admin() { # method path [json] -> prints the body; fails unless 2xx
+  local method=$1 path=$2 body=${3:-} out status
+  out=$(mktemp)
+  status=$(curl -sS -o "$out" -w '%{http_code}' --max-time 10 -X "$method" "$CP_URL$path" \
+    -H "Authorization: Bearer $TOLLGATE_ADMIN_TOKEN" -H 'Content-Type: application/json' \
+    ${body:+--data "$body"}) || status=000
+  cat "$out"
+  rm -f "$out"
+  [[ $status == 2?? ]] || {
+    printf '\n(%s %s -> HTTP %s)\n' "$method" "$path" "$status" >&2
+    return 1
+  }
+}
+
+json_field() { # field < json
+  if command -v jq >/dev/null 2>&1; then
+    jq -r --arg f "$1" '.[$f] // empty'
+  else
+    # Top-level fields come first in the admin API's answers; good enough without jq.
+    grep -o "\"$1\"[[:space:]]*:[[:space:]]*\(\"[^\"]*\"\|[0-9]*\)" | head -n 1 | sed 's/.*:[[:space:]]*//; s/"//g'
+  fi
+}
+
+# Reuse the demo group and provider key of an earlier run when they still exist and point at this
+# stub; otherwise create new ones (group names are unique, hence the suffix).
+DEMO_USER_ID="" DEMO_GROUP_ID="" DEMO_PROVIDER_KEY_ID="" DEMO_UPSTREAM_URL=""
+# shellcheck source=/dev/null
+[[ -f $DEMO_FILE ]] && . "$DEMO_FILE"
+if [[ -z $DEMO_GROUP_ID || $DEMO_UPSTREAM_URL != "$UPSTREAM_URL" ]] ||
+  ! admin GET "/admin/v1/provider-groups/$DEMO_GROUP_ID" >/dev/null 2>&1 ||
+  ! admin GET "/admin/v1/provider-keys/$DEMO_PROVIDER_KEY_ID" >/dev/null 2>&1; then
+  log "creating the demo user, provider group and provider key"
+  suffix=$(date -u +%Y%m%d%H%M%S)
+  DEMO_USER_ID=$(admin POST /admin/v1/users "{\"name\":\"demo\"}" | json_field id) ||
+    die "could not create the demo user"
+  DEMO_GROUP_ID=$(admin POST /admin/v1/provider-groups \
+    "{\"name\":\"demo-$suffix\",\"platform\":\"openai\",\"models\":[\"gpt-4o-mini\",\"gpt-4o\"]}" |
+    json_field id) || die "could not create the demo provider group"
+  DEMO_PROVIDER_KEY_ID=$(admin POST /admin/v1/provider-keys \
+    "{\"group_id\":$DEMO_GROUP_ID,\"base_url\":\"$UPSTREAM_URL\",\"secret\":\"$DEMO_UPSTREAM_SECRET\"}" |
+    json_field id) || die "could not create the demo provider key"
+  DEMO_UPSTREAM_URL=$UPSTREAM_URL
+fi
+[[ -n $DEMO_USER_ID && -n $DEMO_GROUP_ID && -n $DEMO_PROVIDER_KEY_ID ]] ||
+  die "the admin API answered without ids (see .tollgate/logs/control-plane.log)"
+
+key_json=$(admin POST /admin/v1/keys \
+  "{\"user_id\":$DEMO_USER_ID,\"name\":\"demo $(date -u +%FT%TZ)\",\"group_ids\":[$DEMO_GROUP_ID]}") ||
+  die "could not create the demo client key"
+DEMO_KEY_ID=$(json_field id <<<"$key_json")
+DEMO_KEY=$(json_field key <<<"$key_json")
+[[ -n $DEMO_KEY_ID && $DEMO_KEY == tg-* ]] || die "unexpected answer creating the demo key: $key_json"
+
+(
+  umask 077
+  cat >"$DEMO_FILE" <<EOF
+DEMO_USER_ID=$DEMO_USER_ID
+DEMO_GROUP_ID=$DEMO_GROUP_ID
+DEMO_PROVIDER_KEY_ID=$DEMO_PROVIDER_KEY_ID
+DEMO_UPSTREAM_URL=$DEMO_UPSTREAM_URL
+DEMO_KEY_ID=$DEMO_KEY_ID
+DEMO_KEY=$DEMO_KEY
+EOF
+)
+
+# A new key reaches the data plane over the config stream; wait until it is accepted.
+deadline=$((SECONDS + 30))
+until curl -fsS -o /dev/null --max-time 2 "$DP_URL/v1/models" -H "Authorization: Bearer $DEMO_KEY"; do
+  ((SECONDS < deadline)) || die "the data plane did not accept the new demo key within 30s \
+(see .tollgate/logs/data-plane.log)"
+  sleep 0.3
+done
+
+cat <<EOF
+
+Tollgate is running:
+  data plane     $DP_URL   (logs in .tollgate/logs/)
+  control plane  $CP_URL
+  stub upstream  $UPSTREAM_URL
+
+Demo client key (also in .tollgate/demo.env): $DEMO_KEY
+
+Chat completion through the data plane:
+
+  curl -sS $DP_URL/v1/chat/completions \\
+    -H 'Authorization: Bearer $DEMO_KEY' -H 'Content-Type: application/json' \\
+    -d '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Hello, Tollgate"}]}'
+
+Streaming:
+
+  curl -sSN $DP_URL/v1/chat/completions \\
+    -H 'Authorization: Bearer $DEMO_KEY' -H 'Content-Type: application/json' \\
+    -d '{"model":"gpt-4o-mini","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"Hello, Tollgate"}]}'
+
+The key's counters (flushed from the data plane every ${TOLLGATE_FLUSH_INTERVAL:-5s}):
+
+  curl -sS $CP_URL/admin/v1/keys/$DEMO_KEY_ID -H 'Authorization: Bearer $TOLLGATE_ADMIN_TOKEN'
+
+Press Ctrl-C to stop.
+EOF
+
+# Stay in the foreground; if one of the three dies, say so and stop the others.
+while true; do
+  for name in stub-upstream control-plane data-plane; do
+    if ! kill -0 "${PIDS[$name]}" 2>/dev/null; then
+      tail -n 20 "$LOG_DIR/$name.log" >&2 || true
+      die "$name exited unexpectedly (log: .tollgate/logs/$name.log)"
+    fi
+  done
+  sleep 1
+done
