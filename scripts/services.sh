@@ -8,8 +8,10 @@
 # Runs as root, or as a user who may sudo.
 set -euo pipefail
 
-readonly PG_HOST=127.0.0.1 PG_PORT=5432
-readonly REDIS_HOST=127.0.0.1 REDIS_PORT=6379
+# The ports can be moved (a second instance, or testing this script); the planes' defaults and the
+# tests expect 5432 and 6379.
+readonly PG_HOST=127.0.0.1 PG_PORT=${TOLLGATE_PG_PORT:-5432}
+readonly REDIS_HOST=127.0.0.1 REDIS_PORT=${TOLLGATE_REDIS_PORT:-6379}
 readonly DB_ROLE=tollgate DB_PASSWORD=tollgate
 readonly DATABASES=(tollgate tollgate_cp_test tollgate_e2e)
 # Bounded waits (seconds): a server that is not up by then will not come up by waiting longer.
@@ -28,6 +30,8 @@ Usage: scripts/services.sh
 Starts PostgreSQL (127.0.0.1:5432) and Redis (127.0.0.1:6379) when they are not running,
 installing them with apt-get when missing, and creates the role tollgate (password tollgate)
 and the databases tollgate, tollgate_cp_test and tollgate_e2e. Safe to run again.
+
+Environment: TOLLGATE_PG_PORT (5432) and TOLLGATE_REDIS_PORT (6379) move the servers.
 EOF
 }
 
@@ -170,7 +174,7 @@ over $PG_HOST without a password). Create them yourself:
   CREATE DATABASE tollgate OWNER $DB_ROLE;  -- and tollgate_cp_test, tollgate_e2e"
 }
 
-admin_sql() { "${PSQL_ADMIN[@]}" "$@" </dev/null; }
+admin_sql() { "${PSQL_ADMIN[@]}" "$@"; }
 
 tollgate_login_works() {
   PGPASSWORD=$DB_PASSWORD PGCONNECT_TIMEOUT=5 psql -X -w -h "$PG_HOST" -p "$PG_PORT" -U "$DB_ROLE" \
@@ -229,7 +233,7 @@ start_redis() {
     dir=${TMPDIR:-/tmp}/tollgate-redis
     mkdir -p "$dir"
   fi
-  logfile=$dir/tollgate-redis.log
+  logfile=$dir/tollgate-redis-$REDIS_PORT.log
   log "starting Redis on $REDIS_HOST:$REDIS_PORT (log $logfile)"
   # Nothing on disk: limits are short-lived counters, and tests want a clean server after a restart.
   redis-server --daemonize yes --bind "$REDIS_HOST" --port "$REDIS_PORT" --save "" \
