@@ -1,5 +1,7 @@
 -- Tollgate foundation schema. Counters that summaries need live as columns written by the usage
--- flush; rates are computed when read. Every table the data plane replicates carries the config
+-- flush; rates are computed when read. Tables whose counters the flush updates keep 30 % of each page
+-- free (fillfactor 70) so those updates are HOT: no index is touched while no indexed column changes,
+-- which makes applying a large batch several times cheaper. Every table the data plane replicates carries the config
 -- revision of its last change (see config_state).
 
 -- One row: the revision of the newest committed config change. Every config-changing transaction
@@ -40,7 +42,7 @@ CREATE TABLE provider_group (
     created_at        timestamptz NOT NULL DEFAULT now(),
     updated_at        timestamptz NOT NULL DEFAULT now(),
     config_revision   bigint      NOT NULL
-);
+) WITH (fillfactor = 70);
 CREATE INDEX provider_group_config_revision_idx ON provider_group (config_revision);
 
 CREATE TABLE provider_key (
@@ -67,7 +69,7 @@ CREATE TABLE provider_key (
     created_at             timestamptz NOT NULL DEFAULT now(),
     updated_at             timestamptz NOT NULL DEFAULT now(),
     config_revision        bigint      NOT NULL
-);
+) WITH (fillfactor = 70);
 CREATE INDEX provider_key_group_idx ON provider_key (group_id);
 CREATE INDEX provider_key_config_revision_idx ON provider_key (config_revision);
 
@@ -100,7 +102,7 @@ CREATE TABLE api_key (
     created_at        timestamptz NOT NULL DEFAULT now(),
     updated_at        timestamptz NOT NULL DEFAULT now(),
     config_revision   bigint      NOT NULL
-);
+) WITH (fillfactor = 70);
 CREATE INDEX api_key_user_idx ON api_key (user_id);
 CREATE INDEX api_key_config_revision_idx ON api_key (config_revision);
 
