@@ -1,0 +1,405 @@
+#!/usr/bin/env bash
+# Data-plane overhead: sends the same chat completion straight to the stub upstream ("direct") and
+# through the data plane ("dp", with a client key, authentication and metering on), in one run, and
+# prints them side by side: p50/p99 at a fixed rate (open loop, coordinated omission corrected), the
+# latency the DP adds and its ratios, and the maximum throughput of each (closed loop) as a ratio.
+#
+# It reuses the built jars (building the missing ones), starts PostgreSQL and Redis through
+# scripts/services.sh, then a stub upstream, a control plane on a throw-away database and a data
+# plane, all on loopback and on ports of their own; provisions a user, provider group, provider key
+# and client key through the admin API; runs the load generator (bench/loadgen) against each target;
+# and stops everything it started when it exits, however it exits.
+#
+# Raw results (one JSON line per run), the table and the servers' logs stay in
+# .tollgate/bench/dp-overhead-<time>/ (gitignored).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+readonly ROOT
+readonly STUB_JAR=$ROOT/bench/stub-upstream/target/stub-upstream.jar
+readonly LOADGEN_JAR=$ROOT/bench/loadgen/target/loadgen.jar
+readonly CP_JAR=$ROOT/control-plane/target/quarkus-app/quarkus-run.jar
+readonly DP_JAR=$ROOT/data-plane/target/quarkus-app/quarkus-run.jar
+
+# Ports of their own, so a quickstart (8080/8081/9090) can keep running beside a benchmark.
+STUB_PORT=${BENCH_STUB_PORT:-19090}
+CP_PORT=${BENCH_CP_PORT:-18080}
+DP_PORT=${BENCH_DP_PORT:-18081}
+readonly BENCH_DB=${BENCH_DB:-tollgate_bench}
+# Its own Redis database index, so the bench's counters never meet the tests' keys.
+readonly REDIS_URL=${BENCH_REDIS_URL:-redis://127.0.0.1:6379/7}
+readonly START_TIMEOUT=${START_TIMEOUT:-90}
+readonly STOP_TIMEOUT=30
+
+DURATION=20
+WARMUP=5
+SETTLE=2
+RATE=1000
+CONNECTIONS=32
+STREAM=true
+PIN="split"
+LOADGEN_CPUS=0
+SERVER_CPUS=1
+TARGETS="direct dp"
+REBUILD=false
+
+log() { printf 'dp-overhead: %s\n' "$*" >&2; }
+die() {
+  printf 'dp-overhead: ERROR: %s\n' "$*" >&2
+  exit 1
+}
+
+usage() {
+  cat <<'EOF'
+Usage: bench/dp-overhead.sh [options]
+
+Runs the same chat completion against the stub upstream directly and through the data plane, in one
+run: a warm-up at saturation, then per target a fixed rate (non-streaming), saturation
+(non-streaming) and a fixed rate (streaming), and prints them side by side. About 2.5 minutes with
+the defaults; everything it starts is stopped on exit.
+
+  --duration S        measured seconds per scenario (default 20)
+  --warmup S          seconds at saturation per target before measuring, discarded (default 5)
+  --settle S          seconds at each scenario's own load before its measurement (default 2)
+  --rate N            the fixed rate, requests per second (default 1000)
+  --connections N     connections at saturation (default 32)
+  --no-stream         skip the streaming scenario
+  --targets "A B"     which targets, in order; the first is the baseline (default "direct dp");
+                      "direct" alone needs neither the planes nor PostgreSQL/Redis
+  --pin split|none    split (default): the load generator on CPU 0, every server on CPU 1;
+                      none: all processes share every CPU
+  --loadgen-cpus L    CPUs for the load generator with --pin split (default 0)
+  --server-cpus L     CPUs for the stub, the CP and the DP with --pin split (default 1)
+  --rebuild           build the jars even when they exist
+
+Environment: BENCH_STUB_PORT (19090), BENCH_CP_PORT (18080), BENCH_DP_PORT (18081),
+BENCH_DB (tollgate_bench, dropped and created afresh), BENCH_REDIS_URL (redis://127.0.0.1:6379/7),
+START_TIMEOUT (90 s per readiness wait), JAVA_OPTS (passed to the stub, CP and DP).
+EOF
+}
+
+while (($# > 0)); do
+  case $1 in
+    --duration) DURATION=${2:?--duration needs seconds}; shift 2 ;;
+    --warmup) WARMUP=${2:?--warmup needs seconds}; shift 2 ;;
+    --settle) SETTLE=${2:?--settle needs seconds}; shift 2 ;;
+    --rate) RATE=${2:?--rate needs a number}; shift 2 ;;
+    --connections) CONNECTIONS=${2:?--connections needs a number}; shift 2 ;;
+    --no-stream) STREAM=false; shift ;;
+    --targets) TARGETS=${2:?--targets needs a list}; shift 2 ;;
+    --pin) PIN=${2:?--pin needs split or none}; shift 2 ;;
+    --loadgen-cpus) LOADGEN_CPUS=${2:?}; shift 2 ;;
+    --server-cpus) SERVER_CPUS=${2:?}; shift 2 ;;
+    --rebuild) REBUILD=true; shift ;;
+    -h | --help) usage; exit 0 ;;
+    *) usage >&2; exit 2 ;;
+  esac
+done
+
+is_number() { [[ $1 =~ ^[0-9]+([.][0-9]+)?$ ]]; }
+for v in "duration=$DURATION" "warmup=$WARMUP" "settle=$SETTLE" "rate=$RATE" "connections=$CONNECTIONS"; do
+  is_number "${v#*=}" || die "--${v%%=*} must be a number, got: ${v#*=}"
+done
+[[ $PIN == split || $PIN == none ]] || die "--pin must be split or none, got: $PIN"
+read -r -a TARGET_LIST <<<"$TARGETS"
+for t in "${TARGET_LIST[@]}"; do
+  [[ $t == direct || $t == dp ]] || die "unknown target $t (known: direct dp)"
+done
+((${#TARGET_LIST[@]} > 0)) || die "--targets is empty"
+wants() { [[ " $TARGETS " == *" $1 "* ]]; }
+
+for tool in java curl jq; do
+  command -v "$tool" >/dev/null 2>&1 || die "$tool is required (apt-get install ${tool/java/default-jdk-headless})"
+done
+
+# One benchmark at a time on this machine: two would share ports, the database and the CPUs.
+readonly LOCK_FILE=${TMPDIR:-/tmp}/tollgate-dp-overhead.lock
+exec 8>>"$LOCK_FILE"
+flock -n 8 || die "another bench/dp-overhead.sh is running (lock $LOCK_FILE)"
+
+port_taken() { timeout 2 bash -c ">/dev/tcp/127.0.0.1/$1" 2>/dev/null; }
+for p in "BENCH_STUB_PORT=$STUB_PORT" "BENCH_CP_PORT=$CP_PORT" "BENCH_DP_PORT=$DP_PORT"; do
+  if port_taken "${p#*=}"; then
+    die "port ${p#*=} is already in use: stop that process or set ${p%%=*}=<port>"
+  fi
+done
+
+# --- CPU pinning -------------------------------------------------------------------------------
+
+LOADGEN_CMD=(java -Xms256m -Xmx256m -jar "$LOADGEN_JAR")
+SERVER_PREFIX=()
+if [[ $PIN == split ]]; then
+  command -v taskset >/dev/null 2>&1 || die "--pin split needs taskset (apt-get install util-linux), or use --pin none"
+  LOADGEN_CMD=(taskset -c "$LOADGEN_CPUS" "${LOADGEN_CMD[@]}")
+  SERVER_PREFIX=(taskset -c "$SERVER_CPUS")
+  PIN_NOTE="load generator on CPU $LOADGEN_CPUS; stub, CP and DP share CPU $SERVER_CPUS; \
+PostgreSQL and Redis are not pinned"
+else
+  PIN_NOTE="not pinned: load generator, stub, CP and DP share all $(nproc) CPUs"
+fi
+
+# --- build -------------------------------------------------------------------------------------
+
+cd "$ROOT"
+modules=()
+if [[ $REBUILD == true || ! -f $STUB_JAR ]]; then modules+=(bench/stub-upstream); fi
+if [[ $REBUILD == true || ! -f $LOADGEN_JAR ]]; then modules+=(bench/loadgen); fi
+if wants dp && [[ $REBUILD == true || ! -f $CP_JAR ]]; then modules+=(control-plane); fi
+if wants dp && [[ $REBUILD == true || ! -f $DP_JAR ]]; then modules+=(data-plane); fi
+if ((${#modules[@]} > 0)); then
+  list=$(IFS=,; echo "${modules[*]}")
+  log "building $list (./mvnw -B -q -DskipTests -pl $list -am package)"
+  ./mvnw -B -q -DskipTests -pl "$list" -am package ||
+    die "the build failed (see above); '--targets direct' measures the stub alone without the planes"
+fi
+jars=("$STUB_JAR" "$LOADGEN_JAR")
+if wants dp; then jars+=("$CP_JAR" "$DP_JAR"); fi
+for jar in "${jars[@]}"; do
+  [[ -f $jar ]] || die "the build did not produce $jar"
+done
+
+# --- processes and cleanup ---------------------------------------------------------------------
+
+RUN_DIR=$ROOT/.tollgate/bench/dp-overhead-$(date -u +%Y%m%dT%H%M%SZ)
+readonly RUN_DIR
+mkdir -p "$RUN_DIR"
+readonly RESULTS=$RUN_DIR/results.jsonl
+declare -A PIDS=()
+STARTED=()
+DB_CREATED=false
+STOPPING=false
+
+stop_all() {
+  [[ $STOPPING == true ]] && return
+  STOPPING=true
+  trap - INT TERM
+  local i name pid deadline
+  # Reverse start order: the DP stops (and flushes) before the CP it flushes to.
+  for ((i = ${#STARTED[@]} - 1; i >= 0; i--)); do
+    name=${STARTED[i]}
+    pid=${PIDS[$name]}
+    kill -0 "$pid" 2>/dev/null || continue
+    kill -TERM "$pid" 2>/dev/null || true
+    deadline=$((SECONDS + STOP_TIMEOUT))
+    while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.2; done
+    if kill -0 "$pid" 2>/dev/null; then
+      log "$name (pid $pid) did not stop within ${STOP_TIMEOUT}s; killing it"
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+    wait "$pid" 2>/dev/null || true
+  done
+  if [[ $DB_CREATED == true ]]; then
+    admin_psql -c "DROP DATABASE IF EXISTS $BENCH_DB WITH (FORCE)" >/dev/null 2>&1 ||
+      log "could not drop database $BENCH_DB"
+  fi
+  if ((${#STARTED[@]} > 0)); then log "stopped ${STARTED[*]}; logs and results in $RUN_DIR"; fi
+}
+trap 'stop_all' EXIT
+trap 'echo >&2; exit 130' INT
+trap 'exit 143' TERM
+
+start() { # name logfile command...
+  local name=$1 logfile=$2
+  shift 2
+  "$@" >"$logfile" 2>&1 &
+  PIDS[$name]=$!
+  STARTED+=("$name")
+}
+
+wait_ready() { # name url
+  local name=$1 url=$2 deadline=$((SECONDS + START_TIMEOUT))
+  until curl -fsS -o /dev/null --max-time 2 "$url" 2>/dev/null; do
+    if ! kill -0 "${PIDS[$name]}" 2>/dev/null; then
+      tail -n 30 "$RUN_DIR/$name.log" >&2 || true
+      die "$name exited before it was ready (log: $RUN_DIR/$name.log)"
+    fi
+    ((SECONDS < deadline)) || die "$name not ready at $url within ${START_TIMEOUT}s (log: $RUN_DIR/$name.log)"
+    sleep 0.3
+  done
+}
+
+random_token() { head -c 32 /dev/urandom | base64 -w 0 | tr -d '=' | tr '+/' '-_'; }
+
+# --- PostgreSQL and Redis ------------------------------------------------------------------------
+
+# SQL as a role that may create databases: the postgres OS user (peer auth, Debian's default), or
+# role postgres over loopback when the server trusts it.
+PSQL_ADMIN=()
+pick_admin_psql() {
+  local -a tries=("runuser -u postgres -- psql -X -q -v ON_ERROR_STOP=1 -d postgres"
+    "psql -X -q -v ON_ERROR_STOP=1 -w -h 127.0.0.1 -U postgres -d postgres")
+  local try
+  for try in "${tries[@]}"; do
+    read -r -a PSQL_ADMIN <<<"$try"
+    if (cd / && "${PSQL_ADMIN[@]}" -Atc 'SELECT 1' </dev/null >/dev/null 2>&1); then return 0; fi
+  done
+  die "cannot run SQL as a PostgreSQL superuser to create $BENCH_DB; create it yourself: \
+CREATE DATABASE $BENCH_DB OWNER tollgate"
+}
+admin_psql() { (cd / && "${PSQL_ADMIN[@]}" "$@" </dev/null); }
+
+if wants dp; then
+  [[ -x $ROOT/scripts/services.sh ]] ||
+    die "scripts/services.sh is missing: it starts PostgreSQL and Redis, which the planes need \
+(or measure the stub alone with --targets direct)"
+  "$ROOT/scripts/services.sh" 2>"$RUN_DIR/services.log" ||
+    { cat "$RUN_DIR/services.log" >&2; die "scripts/services.sh failed"; }
+  pick_admin_psql
+  admin_psql -c "DROP DATABASE IF EXISTS $BENCH_DB WITH (FORCE)" >/dev/null
+  admin_psql -c "CREATE DATABASE $BENCH_DB OWNER tollgate" >/dev/null ||
+    die "could not create database $BENCH_DB"
+  DB_CREATED=true
+fi
+
+# --- servers -----------------------------------------------------------------------------------
+
+UPSTREAM_SECRET="sk-bench-$(random_token)"
+readonly UPSTREAM_SECRET
+# One event loop per CPU the stub may use.
+if [[ $PIN == split ]]; then
+  STUB_LOOPS=$(taskset -c "$SERVER_CPUS" nproc)
+else
+  STUB_LOOPS=$(nproc)
+fi
+read -r -a JOPTS <<<"${JAVA_OPTS:-}"
+start stub "$RUN_DIR/stub.log" env STUB_PORT="$STUB_PORT" STUB_EVENT_LOOPS="$STUB_LOOPS" \
+  STUB_API_KEY="$UPSTREAM_SECRET" "${SERVER_PREFIX[@]}" java "${JOPTS[@]}" -jar "$STUB_JAR"
+# The stub checks the provider secret the DP must send, so it is probed with that secret.
+deadline=$((SECONDS + START_TIMEOUT))
+until curl -fsS -o /dev/null --max-time 2 -H "Authorization: Bearer $UPSTREAM_SECRET" \
+  "http://127.0.0.1:$STUB_PORT/v1/models" 2>/dev/null; do
+  kill -0 "${PIDS[stub]}" 2>/dev/null || die "the stub exited (log: $RUN_DIR/stub.log)"
+  ((SECONDS < deadline)) || die "the stub did not answer within ${START_TIMEOUT}s"
+  sleep 0.2
+done
+
+declare -A TARGET_URL=() TARGET_AUTH=()
+TARGET_URL[direct]=http://127.0.0.1:$STUB_PORT/v1/chat/completions
+TARGET_AUTH[direct]="Bearer $UPSTREAM_SECRET"
+
+if wants dp; then
+  ADMIN_TOKEN=$(random_token)
+  INTERNAL_TOKEN=$(random_token)
+  start cp "$RUN_DIR/cp.log" env QUARKUS_HTTP_PORT="$CP_PORT" \
+    TOLLGATE_DB_URL="jdbc:postgresql://127.0.0.1:5432/$BENCH_DB" \
+    TOLLGATE_DB_USER=tollgate TOLLGATE_DB_PASSWORD=tollgate \
+    TOLLGATE_ADMIN_TOKEN="$ADMIN_TOKEN" TOLLGATE_INTERNAL_TOKEN="$INTERNAL_TOKEN" \
+    TOLLGATE_ENCRYPTION_KEY="$(head -c 32 /dev/urandom | base64 -w 0)" \
+    "${SERVER_PREFIX[@]}" java "${JOPTS[@]}" -jar "$CP_JAR"
+  wait_ready cp "http://127.0.0.1:$CP_PORT/q/health/ready"
+
+  admin() { # method path [json] -> response body; dies on a non-2xx answer
+    local out code
+    out=$(curl -sS --max-time 10 -X "$1" -w '\n%{http_code}' \
+      -H "Authorization: Bearer $ADMIN_TOKEN" -H 'Content-Type: application/json' \
+      ${3:+--data "$3"} "http://127.0.0.1:$CP_PORT$2") || die "admin API $1 $2 unreachable"
+    code=${out##*$'\n'}
+    out=${out%$'\n'*}
+    [[ $code == 2* ]] || die "admin API $1 $2 answered $code: $out"
+    printf '%s' "$out"
+  }
+  # Ids are inserted as the JSON values the API returned (numbers or strings alike).
+  user_id=$(admin POST /admin/v1/users '{"name":"bench"}' | jq -c .id)
+  group_id=$(admin POST /admin/v1/provider-groups \
+    '{"name":"bench-openai","platform":"openai","models":["gpt-4o-mini"]}' | jq -c .id)
+  admin POST /admin/v1/provider-keys "$(jq -nc --argjson g "$group_id" \
+    --arg url "http://127.0.0.1:$STUB_PORT/v1" --arg s "$UPSTREAM_SECRET" \
+    '{group_id: $g, base_url: $url, secret: $s}')" >/dev/null
+  key_json=$(admin POST /admin/v1/keys "$(jq -nc --argjson u "$user_id" --argjson g "$group_id" \
+    '{user_id: $u, name: "bench", group_ids: [$g]}')")
+  key_id=$(jq -r .id <<<"$key_json")
+  client_key=$(jq -r .key <<<"$key_json")
+  [[ $client_key == tg-* ]] || die "the admin API returned no client key: $key_json"
+
+  start dp "$RUN_DIR/dp.log" env QUARKUS_HTTP_PORT="$DP_PORT" \
+    TOLLGATE_CONTROL_PLANE="127.0.0.1:$CP_PORT" TOLLGATE_INTERNAL_TOKEN="$INTERNAL_TOKEN" \
+    TOLLGATE_REDIS_URL="$REDIS_URL" \
+    "${SERVER_PREFIX[@]}" java "${JOPTS[@]}" -jar "$DP_JAR"
+  wait_ready dp "http://127.0.0.1:$DP_PORT/q/health/ready"
+  TARGET_URL[dp]=http://127.0.0.1:$DP_PORT/v1/chat/completions
+  TARGET_AUTH[dp]="Bearer $client_key"
+fi
+
+# --- the requests ------------------------------------------------------------------------------
+
+readonly BODY_JSON=$RUN_DIR/chat.json BODY_STREAM=$RUN_DIR/chat-stream.json
+printf '%s\n' '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Say hello to the benchmark."}],"max_tokens":16}' >"$BODY_JSON"
+printf '%s\n' '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Say hello to the benchmark."}],"max_tokens":16,"stream":true,"stream_options":{"include_usage":true}}' >"$BODY_STREAM"
+
+# Every target must answer the request before it is measured (the DP also proves here that its
+# config replica has the new key, which may take a moment after start).
+for t in "${TARGET_LIST[@]}"; do
+  deadline=$((SECONDS + 15))
+  until code=$(curl -sS -o "$RUN_DIR/probe-$t.out" -w '%{http_code}' --max-time 5 \
+    -H "Authorization: ${TARGET_AUTH[$t]}" -H 'Content-Type: application/json' \
+    --data @"$BODY_JSON" "${TARGET_URL[$t]}") && [[ $code == 2* ]]; do
+    ((SECONDS < deadline)) ||
+      die "$t answers ${code:-nothing}: $(head -c 300 "$RUN_DIR/probe-$t.out" 2>/dev/null)"
+    sleep 0.5
+  done
+done
+# The one successful probe is metered like any other request.
+SENT_DP=$(wants dp && echo 1 || echo 0)
+
+# --- measure -----------------------------------------------------------------------------------
+
+loadgen() { # target scenario [loadgen options...]; appends the JSON line to $RESULTS
+  local target=$1 scenario=$2 out rc=0
+  shift 2
+  out=$("${LOADGEN_CMD[@]}" --url "${TARGET_URL[$target]}" -H "Authorization: ${TARGET_AUTH[$target]}" \
+    --label "$target" --scenario "$scenario" "$@" 2>>"$RUN_DIR/loadgen.err") || rc=$?
+  ((rc <= 1)) || die "the load generator failed (exit $rc): $(tail -n 5 "$RUN_DIR/loadgen.err")"
+  if [[ $target == dp ]]; then
+    SENT_DP=$((SENT_DP + $(head -n 1 <<<"$out" | jq -r .sent_total)))
+  fi
+  printf '%s\n' "$out" | sed -n 2p >&2
+  head -n 1 <<<"$out"
+}
+
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+{
+  echo "Tollgate DP overhead, $(date -u +%Y-%m-%dT%H:%M:%SZ), commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+  echo "machine: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), load average before: $LOAD_BEFORE"
+  echo "pinning: $PIN_NOTE"
+  echo "load: fixed $RATE req/s (open loop) and saturation with $CONNECTIONS connections (closed loop),"
+  echo "      ${DURATION}s measured each after ${SETTLE}s settling; ${WARMUP}s saturation warm-up per target"
+} | tee "$RUN_DIR/header.txt" >&2
+
+for t in "${TARGET_LIST[@]}"; do
+  log "$t: warm-up, ${WARMUP}s at saturation (discarded)"
+  loadgen "$t" warmup --body-file "$BODY_JSON" --mode saturation --connections "$CONNECTIONS" \
+    --warmup 0 --duration "$WARMUP" >/dev/null
+  loadgen "$t" "fixed $RATE/s, json" --body-file "$BODY_JSON" --mode fixed --rate "$RATE" \
+    --warmup "$SETTLE" --duration "$DURATION" >>"$RESULTS"
+  loadgen "$t" "saturation $CONNECTIONS conns, json" --body-file "$BODY_JSON" --mode saturation \
+    --connections "$CONNECTIONS" --warmup "$SETTLE" --duration "$DURATION" >>"$RESULTS"
+  if [[ $STREAM == true ]]; then
+    loadgen "$t" "fixed $RATE/s, stream" --body-file "$BODY_STREAM" --mode fixed --rate "$RATE" \
+      --warmup "$SETTLE" --duration "$DURATION" --expect-tail 'data: [DONE]' >>"$RESULTS"
+  fi
+done
+LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
+
+{
+  echo
+  cat "$RUN_DIR/header.txt"
+  echo "load average after: $LOAD_AFTER"
+  echo
+  "${LOADGEN_CMD[@]}" table "$RESULTS"
+} | tee "$RUN_DIR/table.txt"
+
+# --- metering check ----------------------------------------------------------------------------
+
+# The DP ran with metering on: once it has flushed, the CP's counter for the bench key must equal
+# every request sent through the DP (warm-up and settling included).
+if wants dp; then
+  deadline=$((SECONDS + 20))
+  counted=
+  while ((SECONDS < deadline)); do
+    counted=$(admin GET "/admin/v1/keys/$key_id" | jq -r '.requests // empty')
+    [[ $counted == "$SENT_DP" ]] && break
+    sleep 1
+  done
+  echo "metering: the CP counted ${counted:-?} requests for the bench key; $SENT_DP were sent through the DP" |
+    tee -a "$RUN_DIR/table.txt"
+fi
