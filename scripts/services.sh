@@ -132,7 +132,7 @@ start_postgresql() {
   if [[ -z $cluster ]]; then
     if [[ -n "$(pg_lsclusters --no-header 2>/dev/null)" ]]; then
       die "no PostgreSQL cluster uses port $PG_PORT (pg_lsclusters shows others): \
-create one with 'pg_createcluster <version> main -p $PG_PORT' or free the port"
+create one with 'pg_createcluster <version> main -p $PG_PORT'"
     fi
     version=$(find /usr/lib/postgresql -mindepth 1 -maxdepth 1 -printf '%f\n' | sort -n | tail -n 1)
     [[ -n $version ]] || die "PostgreSQL server binaries not found under /usr/lib/postgresql"
