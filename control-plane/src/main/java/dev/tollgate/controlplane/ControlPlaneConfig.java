@@ -1,0 +1,39 @@
+package dev.tollgate.controlplane;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+
+/**
+ * The control plane's settings. The three secrets have no default outside the test and dev
+ * profiles: {@code application.properties} binds them to their environment variables, so a missing
+ * one stops the start-up with a message naming the variable.
+ */
+@ConfigMapping(prefix = "tollgate")
+public interface ControlPlaneConfig {
+
+  /** Bearer token operators present on {@code /admin/v1/*} (env TOLLGATE_ADMIN_TOKEN). */
+  String adminToken();
+
+  /**
+   * Base64 of exactly 32 random bytes: the AES-256-GCM key for provider secrets at rest (env
+   * TOLLGATE_ENCRYPTION_KEY).
+   */
+  String encryptionKey();
+
+  /** Bearer token data planes present on every gRPC call (env TOLLGATE_INTERNAL_TOKEN). */
+  String internalToken();
+
+  /** How config changes reach watching data planes. */
+  Watch watch();
+
+  interface Watch {
+    /** How often one shared poller per process reads the committed config revision. */
+    @WithDefault("200ms")
+    Duration pollInterval();
+
+    /** Longest silence on a Watch stream before a heartbeat is sent (the contract says 5 s). */
+    @WithDefault("5s")
+    Duration heartbeatInterval();
+  }
+}
