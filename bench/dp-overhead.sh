@@ -96,16 +96,77 @@ while (($# > 0)); do
   esac
 done
 
+# --- targets -----------------------------------------------------------------------------------
+
+# A target is a function setup_<name> that starts what it needs (pinned with SERVER_PREFIX, through
+# `start` so that it is stopped on exit) and sets TARGET_URL[<name>] and TARGET_AUTH[<name>] (the
+# Authorization header its clients send). All of them answer the same request body; the stub is
+# every target's upstream. Adding one (nginx in front of the stub, issue 4) is one more function.
+declare -A TARGET_URL=() TARGET_AUTH=()
+
+setup_direct() {
+  TARGET_URL[direct]=http://127.0.0.1:$STUB_PORT/v1/chat/completions
+  TARGET_AUTH[direct]="Bearer $UPSTREAM_SECRET"
+}
+
+admin() { # method path [json] -> response body; dies on a non-2xx answer
+  local out code
+  out=$(curl -sS --max-time 10 -X "$1" -w '\n%{http_code}' \
+    -H "Authorization: Bearer $ADMIN_TOKEN" -H 'Content-Type: application/json' \
+    ${3:+--data "$3"} "http://127.0.0.1:$CP_PORT$2") || die "admin API $1 $2 unreachable"
+  code=${out##*$'\n'}
+  out=${out%$'\n'*}
+  [[ $code == 2* ]] || die "admin API $1 $2 answered $code: $out"
+  printf '%s' "$out"
+}
+
+# The control plane on the throw-away database, a client key bound to a provider group whose one
+# provider key is the stub, then the data plane (which loads that config at start).
+setup_dp() {
+  ADMIN_TOKEN=$(random_token)
+  local internal_token user_id group_id key_json client_key
+  internal_token=$(random_token)
+  start cp "$RUN_DIR/cp.log" env QUARKUS_HTTP_PORT="$CP_PORT" \
+    TOLLGATE_DB_URL="jdbc:postgresql://127.0.0.1:5432/$BENCH_DB" \
+    TOLLGATE_DB_USER=tollgate TOLLGATE_DB_PASSWORD=tollgate \
+    TOLLGATE_ADMIN_TOKEN="$ADMIN_TOKEN" TOLLGATE_INTERNAL_TOKEN="$internal_token" \
+    TOLLGATE_ENCRYPTION_KEY="$(head -c 32 /dev/urandom | base64 -w 0)" \
+    "${SERVER_PREFIX[@]}" java "${JOPTS[@]}" -jar "$CP_JAR"
+  wait_ready cp "http://127.0.0.1:$CP_PORT/q/health/ready"
+
+  # Ids are inserted as the JSON values the API returned (numbers or strings alike).
+  user_id=$(admin POST /admin/v1/users '{"name":"bench"}' | jq -c .id)
+  group_id=$(admin POST /admin/v1/provider-groups \
+    '{"name":"bench-openai","platform":"openai","models":["gpt-4o-mini"]}' | jq -c .id)
+  admin POST /admin/v1/provider-keys "$(jq -nc --argjson g "$group_id" \
+    --arg url "http://127.0.0.1:$STUB_PORT/v1" --arg s "$UPSTREAM_SECRET" \
+    '{group_id: $g, base_url: $url, secret: $s}')" >/dev/null
+  key_json=$(admin POST /admin/v1/keys "$(jq -nc --argjson u "$user_id" --argjson g "$group_id" \
+    '{user_id: $u, name: "bench", group_ids: [$g]}')")
+  DP_KEY_ID=$(jq -r .id <<<"$key_json")
+  client_key=$(jq -r .key <<<"$key_json")
+  [[ $client_key == tg-* ]] || die "the admin API returned no client key: $key_json"
+
+  start dp "$RUN_DIR/dp.log" env QUARKUS_HTTP_PORT="$DP_PORT" \
+    TOLLGATE_CONTROL_PLANE="127.0.0.1:$CP_PORT" TOLLGATE_INTERNAL_TOKEN="$internal_token" \
+    TOLLGATE_REDIS_URL="$REDIS_URL" \
+    "${SERVER_PREFIX[@]}" java "${JOPTS[@]}" -jar "$DP_JAR"
+  wait_ready dp "http://127.0.0.1:$DP_PORT/q/health/ready"
+  TARGET_URL[dp]=http://127.0.0.1:$DP_PORT/v1/chat/completions
+  TARGET_AUTH[dp]="Bearer $client_key"
+}
+
 is_number() { [[ $1 =~ ^[0-9]+([.][0-9]+)?$ ]]; }
 for v in "duration=$DURATION" "warmup=$WARMUP" "settle=$SETTLE" "rate=$RATE" "connections=$CONNECTIONS"; do
   is_number "${v#*=}" || die "--${v%%=*} must be a number, got: ${v#*=}"
 done
 [[ $PIN == split || $PIN == none ]] || die "--pin must be split or none, got: $PIN"
 read -r -a TARGET_LIST <<<"$TARGETS"
-for t in "${TARGET_LIST[@]}"; do
-  [[ $t == direct || $t == dp ]] || die "unknown target $t (known: direct dp)"
-done
 ((${#TARGET_LIST[@]} > 0)) || die "--targets is empty"
+for t in "${TARGET_LIST[@]}"; do
+  declare -F "setup_$t" >/dev/null ||
+    die "unknown target $t (known: $(declare -F | sed -n 's/^declare -f setup_//p' | xargs))"
+done
 wants() { [[ " $TARGETS " == *" $1 "* ]]; }
 
 for tool in java curl jq; do
@@ -245,7 +306,7 @@ if wants dp; then
   "$ROOT/scripts/services.sh" 2>"$RUN_DIR/services.log" ||
     { cat "$RUN_DIR/services.log" >&2; die "scripts/services.sh failed"; }
   pick_admin_psql
-  admin_psql -c "DROP DATABASE IF EXISTS $BENCH_DB WITH (FORCE)" >/dev/null
+  admin_psql -c "DROP DATABASE IF EXISTS $BENCH_DB WITH (FORCE)" >/dev/null 2>&1
   admin_psql -c "CREATE DATABASE $BENCH_DB OWNER tollgate" >/dev/null ||
     die "could not create database $BENCH_DB"
   DB_CREATED=true
@@ -273,52 +334,11 @@ until curl -fsS -o /dev/null --max-time 2 -H "Authorization: Bearer $UPSTREAM_SE
   sleep 0.2
 done
 
-declare -A TARGET_URL=() TARGET_AUTH=()
-TARGET_URL[direct]=http://127.0.0.1:$STUB_PORT/v1/chat/completions
-TARGET_AUTH[direct]="Bearer $UPSTREAM_SECRET"
+# --- start the targets ---------------------------------------------------------------------------
 
-if wants dp; then
-  ADMIN_TOKEN=$(random_token)
-  INTERNAL_TOKEN=$(random_token)
-  start cp "$RUN_DIR/cp.log" env QUARKUS_HTTP_PORT="$CP_PORT" \
-    TOLLGATE_DB_URL="jdbc:postgresql://127.0.0.1:5432/$BENCH_DB" \
-    TOLLGATE_DB_USER=tollgate TOLLGATE_DB_PASSWORD=tollgate \
-    TOLLGATE_ADMIN_TOKEN="$ADMIN_TOKEN" TOLLGATE_INTERNAL_TOKEN="$INTERNAL_TOKEN" \
-    TOLLGATE_ENCRYPTION_KEY="$(head -c 32 /dev/urandom | base64 -w 0)" \
-    "${SERVER_PREFIX[@]}" java "${JOPTS[@]}" -jar "$CP_JAR"
-  wait_ready cp "http://127.0.0.1:$CP_PORT/q/health/ready"
-
-  admin() { # method path [json] -> response body; dies on a non-2xx answer
-    local out code
-    out=$(curl -sS --max-time 10 -X "$1" -w '\n%{http_code}' \
-      -H "Authorization: Bearer $ADMIN_TOKEN" -H 'Content-Type: application/json' \
-      ${3:+--data "$3"} "http://127.0.0.1:$CP_PORT$2") || die "admin API $1 $2 unreachable"
-    code=${out##*$'\n'}
-    out=${out%$'\n'*}
-    [[ $code == 2* ]] || die "admin API $1 $2 answered $code: $out"
-    printf '%s' "$out"
-  }
-  # Ids are inserted as the JSON values the API returned (numbers or strings alike).
-  user_id=$(admin POST /admin/v1/users '{"name":"bench"}' | jq -c .id)
-  group_id=$(admin POST /admin/v1/provider-groups \
-    '{"name":"bench-openai","platform":"openai","models":["gpt-4o-mini"]}' | jq -c .id)
-  admin POST /admin/v1/provider-keys "$(jq -nc --argjson g "$group_id" \
-    --arg url "http://127.0.0.1:$STUB_PORT/v1" --arg s "$UPSTREAM_SECRET" \
-    '{group_id: $g, base_url: $url, secret: $s}')" >/dev/null
-  key_json=$(admin POST /admin/v1/keys "$(jq -nc --argjson u "$user_id" --argjson g "$group_id" \
-    '{user_id: $u, name: "bench", group_ids: [$g]}')")
-  key_id=$(jq -r .id <<<"$key_json")
-  client_key=$(jq -r .key <<<"$key_json")
-  [[ $client_key == tg-* ]] || die "the admin API returned no client key: $key_json"
-
-  start dp "$RUN_DIR/dp.log" env QUARKUS_HTTP_PORT="$DP_PORT" \
-    TOLLGATE_CONTROL_PLANE="127.0.0.1:$CP_PORT" TOLLGATE_INTERNAL_TOKEN="$INTERNAL_TOKEN" \
-    TOLLGATE_REDIS_URL="$REDIS_URL" \
-    "${SERVER_PREFIX[@]}" java "${JOPTS[@]}" -jar "$DP_JAR"
-  wait_ready dp "http://127.0.0.1:$DP_PORT/q/health/ready"
-  TARGET_URL[dp]=http://127.0.0.1:$DP_PORT/v1/chat/completions
-  TARGET_AUTH[dp]="Bearer $client_key"
-fi
+for t in "${TARGET_LIST[@]}"; do
+  "setup_$t"
+done
 
 # --- the requests ------------------------------------------------------------------------------
 
@@ -396,7 +416,7 @@ if wants dp; then
   deadline=$((SECONDS + 20))
   counted=
   while ((SECONDS < deadline)); do
-    counted=$(admin GET "/admin/v1/keys/$key_id" | jq -r '.requests // empty')
+    counted=$(admin GET "/admin/v1/keys/$DP_KEY_ID" | jq -r '.requests // empty')
     [[ $counted == "$SENT_DP" ]] && break
     sleep 1
   done
