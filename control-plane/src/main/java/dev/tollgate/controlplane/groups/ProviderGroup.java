@@ -1,0 +1,75 @@
+package dev.tollgate.controlplane.groups;
+
+import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.GeneratedValue;
+import jakarta.persistence.GenerationType;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import java.time.Instant;
+import java.util.Map;
+import org.hibernate.annotations.JdbcTypeCode;
+import org.hibernate.type.SqlTypes;
+
+/**
+ * A pool of upstream credentials for one platform; maps {@code provider_group}.
+ *
+ * <p>The counters are advanced only by the usage flush with plain SQL. They are neither inserted
+ * nor updated from here, so an admin change can never write back a stale count over one the flush
+ * committed meanwhile.
+ */
+@Entity
+@Table(name = "provider_group")
+public class ProviderGroup extends PanacheEntityBase {
+
+  @Id
+  @GeneratedValue(strategy = GenerationType.IDENTITY)
+  public Long id;
+
+  public String name;
+
+  public String platform;
+
+  @JdbcTypeCode(SqlTypes.ARRAY)
+  @Column(columnDefinition = "text[]")
+  public String[] models;
+
+  /** Public model name → upstream model name, where they differ. */
+  @JdbcTypeCode(SqlTypes.JSON)
+  @Column(name = "model_mapping", columnDefinition = "jsonb")
+  public Map<String, String> modelMapping;
+
+  /** "active" or "disabled". */
+  public String status;
+
+  @Column(name = "rpm_limit")
+  public int rpmLimit;
+
+  @Column(insertable = false, updatable = false)
+  public long requests;
+
+  @Column(name = "success_requests", insertable = false, updatable = false)
+  public long successRequests;
+
+  @Column(name = "failure_requests", insertable = false, updatable = false)
+  public long failureRequests;
+
+  @Column(name = "prompt_tokens", insertable = false, updatable = false)
+  public long promptTokens;
+
+  @Column(name = "completion_tokens", insertable = false, updatable = false)
+  public long completionTokens;
+
+  @Column(name = "total_tokens", insertable = false, updatable = false)
+  public long totalTokens;
+
+  @Column(name = "created_at", updatable = false)
+  public Instant createdAt;
+
+  @Column(name = "updated_at")
+  public Instant updatedAt;
+
+  @Column(name = "config_revision")
+  public long configRevision;
+}

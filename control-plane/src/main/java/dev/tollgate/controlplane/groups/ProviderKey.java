@@ -1,0 +1,83 @@
+package dev.tollgate.controlplane.groups;
+
+import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.GeneratedValue;
+import jakarta.persistence.GenerationType;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import java.time.Instant;
+
+/**
+ * One upstream credential in a provider group; maps {@code provider_key}.
+ *
+ * <p>Counters, {@code last_used_at} and {@code learned_max_concurrent} belong to the data plane's
+ * reports: they are neither inserted nor updated from here (see {@link ProviderGroup}).
+ */
+@Entity
+@Table(name = "provider_key")
+public class ProviderKey extends PanacheEntityBase {
+
+  @Id
+  @GeneratedValue(strategy = GenerationType.IDENTITY)
+  public Long id;
+
+  @Column(name = "group_id")
+  public long groupId;
+
+  @Column(name = "base_url")
+  public String baseUrl;
+
+  /** Nonce + AES-256-GCM ciphertext and tag, see {@link SecretCipher}. */
+  @Column(name = "secret_ciphertext")
+  public byte[] secretCiphertext;
+
+  /** The secret's last 4 characters (empty for secrets shorter than 8). */
+  @Column(name = "secret_hint")
+  public String secretHint;
+
+  public int priority;
+
+  public int weight;
+
+  /** "active" or "disabled". */
+  public String status;
+
+  /** NULL = adaptive: the data plane learns the limit. */
+  @Column(name = "max_concurrent")
+  public Integer maxConcurrent;
+
+  @Column(name = "learned_max_concurrent", insertable = false, updatable = false)
+  public Integer learnedMaxConcurrent;
+
+  @Column(insertable = false, updatable = false)
+  public long requests;
+
+  @Column(name = "success_requests", insertable = false, updatable = false)
+  public long successRequests;
+
+  @Column(name = "failure_requests", insertable = false, updatable = false)
+  public long failureRequests;
+
+  @Column(name = "prompt_tokens", insertable = false, updatable = false)
+  public long promptTokens;
+
+  @Column(name = "completion_tokens", insertable = false, updatable = false)
+  public long completionTokens;
+
+  @Column(name = "total_tokens", insertable = false, updatable = false)
+  public long totalTokens;
+
+  @Column(name = "last_used_at", insertable = false, updatable = false)
+  public Instant lastUsedAt;
+
+  @Column(name = "created_at", updatable = false)
+  public Instant createdAt;
+
+  @Column(name = "updated_at")
+  public Instant updatedAt;
+
+  @Column(name = "config_revision")
+  public long configRevision;
+}
