@@ -1,0 +1,86 @@
+package dev.tollgate.dataplane;
+
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.ForwardingClientCall;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.netty.NettyChannelBuilder;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The one gRPC channel to the control plane, shared by the config replica and the usage flusher.
+ *
+ * <p>Built here rather than through {@code quarkus.grpc.clients.*} so that {@code
+ * TOLLGATE_CONTROL_PLANE=host:port} stays the single knob, and so that the channel outlives the
+ * final flush on shutdown (it is closed when the bean is destroyed, after ShutdownEvent observers).
+ */
+@ApplicationScoped
+public class ControlPlaneChannel {
+
+  private static final Metadata.Key<String> AUTHORIZATION =
+      Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+
+  private final ManagedChannel channel;
+
+  ControlPlaneChannel(DataPlaneConfig config) {
+    String token =
+        config
+            .internalToken()
+            .filter(t -> !t.isBlank())
+            .orElseThrow(
+                () ->
+                    new IllegalStateException(
+                        "TOLLGATE_INTERNAL_TOKEN is not set: the data plane needs the control"
+                            + " plane's internal token (property tollgate.internal-token)"));
+    String bearer = "Bearer " + token;
+    this.channel =
+        NettyChannelBuilder.forTarget(config.controlPlane())
+            .usePlaintext()
+            // Keepalive notices a silently dead CP connection sooner than the Watch silence
+            // timeout.
+            .keepAliveTime(30, TimeUnit.SECONDS)
+            .keepAliveTimeout(10, TimeUnit.SECONDS)
+            .keepAliveWithoutCalls(true)
+            .intercept(new BearerInterceptor(bearer))
+            .build();
+  }
+
+  /** The channel; every call on it carries the internal token. */
+  public Channel channel() {
+    return channel;
+  }
+
+  @PreDestroy
+  void close() throws InterruptedException {
+    channel.shutdown();
+    if (!channel.awaitTermination(2, TimeUnit.SECONDS)) {
+      channel.shutdownNow();
+    }
+  }
+
+  private static final class BearerInterceptor implements ClientInterceptor {
+    private final String bearer;
+
+    BearerInterceptor(String bearer) {
+      this.bearer = bearer;
+    }
+
+    @Override
+    public <Q, R> ClientCall<Q, R> interceptCall(
+        MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
+      return new ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
+        @Override
+        public void start(Listener<R> listener, Metadata headers) {
+          headers.put(AUTHORIZATION, bearer);
+          super.start(listener, headers);
+        }
+      };
+    }
+  }
+}
