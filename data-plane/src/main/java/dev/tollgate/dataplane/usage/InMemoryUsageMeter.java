@@ -1,0 +1,207 @@
+package dev.tollgate.dataplane.usage;
+
+import dev.tollgate.dataplane.DataPlaneConfig;
+import dev.tollgate.proto.usage.v1.Counters;
+import dev.tollgate.proto.usage.v1.ErrorEvent;
+import dev.tollgate.proto.usage.v1.FlushRequest;
+import dev.tollgate.proto.usage.v1.KeyDelta;
+import dev.tollgate.proto.usage.v1.ProviderKeyDelta;
+import dev.tollgate.proto.usage.v1.UsageBucket;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAccumulator;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Counters in concurrent maps of {@link LongAdder}s, drained by swapping the whole accumulator.
+ *
+ * <p>Why a drain is exact. Reading and resetting adders one by one is not: a request recorded
+ * between two fields' resets would be split across two batches (its success in one, its request in
+ * the next, breaking success &le; requests). Instead each {@link #record} enters the accumulator it
+ * read ({@code writers + 1}), re-checks that it is still the current one, writes all fields, and
+ * leaves ({@code writers - 1}). {@link #drain} installs a fresh accumulator, then waits until the
+ * old one's writer count is zero before reading it. Both the swap and the count are sequentially
+ * consistent atomics, so a writer either re-checks after the swap (sees the new accumulator and
+ * writes there instead, having written nothing to the old one) or entered before the drain read the
+ * count (and is waited for). No request is lost or counted twice, and all fields of a request land
+ * in the same batch. Writers never block; the drainer spins only for the few instructions a writer
+ * needs to finish.
+ */
+@ApplicationScoped
+public class InMemoryUsageMeter implements UsageMeter {
+
+  private static final int MAX_MODEL_CHARS = 200;
+  private static final int MAX_MESSAGE_CHARS = 500;
+
+  private final int maxErrorEvents;
+  private final AtomicReference<Accumulator> current;
+
+  @Inject
+  InMemoryUsageMeter(DataPlaneConfig config) {
+    this(config.maxErrorEventsPerFlush());
+  }
+
+  /** A meter keeping at most {@code maxErrorEvents} error events per batch. */
+  public InMemoryUsageMeter(int maxErrorEvents) {
+    this.maxErrorEvents = maxErrorEvents;
+    this.current = new AtomicReference<>(new Accumulator());
+  }
+
+  @Override
+  public void record(RequestOutcome outcome) {
+    while (true) {
+      Accumulator accumulator = current.get();
+      accumulator.writers.incrementAndGet();
+      try {
+        if (accumulator == current.get()) {
+          accumulator.add(outcome, maxErrorEvents);
+          return;
+        }
+      } finally {
+        accumulator.writers.decrementAndGet();
+      }
+    }
+  }
+
+  @Override
+  public FlushRequest drain() {
+    Accumulator drained = current.getAndSet(new Accumulator());
+    while (drained.writers.get() != 0) {
+      Thread.onSpinWait();
+    }
+    return drained.toBatch();
+  }
+
+  /** Counters of one key, provider key or bucket. */
+  private static final class Cells {
+    final LongAdder requests = new LongAdder();
+    final LongAdder success = new LongAdder();
+    final LongAdder failure = new LongAdder();
+    final LongAdder prompt = new LongAdder();
+    final LongAdder completion = new LongAdder();
+    final LongAdder total = new LongAdder();
+    final LongAdder latencyMs = new LongAdder();
+    final LongAccumulator lastAccessMs = new LongAccumulator(Math::max, 0);
+
+    void add(RequestOutcome o) {
+      requests.increment();
+      if (o.success()) {
+        success.increment();
+      } else {
+        failure.increment();
+      }
+      if (o.usage().promptTokens() != 0) {
+        prompt.add(o.usage().promptTokens());
+      }
+      if (o.usage().completionTokens() != 0) {
+        completion.add(o.usage().completionTokens());
+      }
+      if (o.usage().totalTokens() != 0) {
+        total.add(o.usage().totalTokens());
+      }
+    }
+
+    Counters counters() {
+      return Counters.newBuilder()
+          .setRequests(requests.sum())
+          .setSuccessRequests(success.sum())
+          .setFailureRequests(failure.sum())
+          .setPromptTokens(prompt.sum())
+          .setCompletionTokens(completion.sum())
+          .setTotalTokens(total.sum())
+          .build();
+    }
+  }
+
+  private record BucketKey(long minuteStartS, long keyId, long providerKeyId, String model) {}
+
+  private static final class Accumulator {
+    final AtomicInteger writers = new AtomicInteger();
+    final ConcurrentHashMap<Long, Cells> keys = new ConcurrentHashMap<>();
+    final ConcurrentHashMap<Long, Cells> providerKeys = new ConcurrentHashMap<>();
+    final ConcurrentHashMap<BucketKey, Cells> buckets = new ConcurrentHashMap<>();
+    final ConcurrentLinkedQueue<ErrorEvent> errors = new ConcurrentLinkedQueue<>();
+    final AtomicInteger errorCount = new AtomicInteger();
+    final LongAdder errorsDropped = new LongAdder();
+
+    void add(RequestOutcome o, int maxErrorEvents) {
+      Cells key = keys.computeIfAbsent(o.keyId(), id -> new Cells());
+      key.add(o);
+      key.lastAccessMs.accumulate(o.startedAtMs());
+      if (o.providerKeyId() != 0) {
+        providerKeys.computeIfAbsent(o.providerKeyId(), id -> new Cells()).add(o);
+      }
+      String model = truncate(o.model(), MAX_MODEL_CHARS);
+      long minute = Math.floorDiv(o.startedAtMs(), 60_000L) * 60L;
+      Cells bucket =
+          buckets.computeIfAbsent(
+              new BucketKey(minute, o.keyId(), o.providerKeyId(), model), k -> new Cells());
+      bucket.add(o);
+      bucket.latencyMs.add(o.latencyMs());
+      if (!o.success()) {
+        if (errorCount.incrementAndGet() <= maxErrorEvents) {
+          errors.add(errorEvent(o));
+        } else {
+          errorsDropped.increment();
+        }
+      }
+    }
+
+    FlushRequest toBatch() {
+      FlushRequest.Builder batch = FlushRequest.newBuilder();
+      for (Map.Entry<Long, Cells> e : keys.entrySet()) {
+        batch.addKeyDeltas(
+            KeyDelta.newBuilder()
+                .setKeyId(e.getKey())
+                .setCounters(e.getValue().counters())
+                .setLastAccessedAtUnixMs(e.getValue().lastAccessMs.get()));
+      }
+      for (Map.Entry<Long, Cells> e : providerKeys.entrySet()) {
+        batch.addProviderKeyDeltas(
+            ProviderKeyDelta.newBuilder()
+                .setProviderKeyId(e.getKey())
+                .setCounters(e.getValue().counters()));
+      }
+      for (Map.Entry<BucketKey, Cells> e : buckets.entrySet()) {
+        BucketKey k = e.getKey();
+        batch.addBuckets(
+            UsageBucket.newBuilder()
+                .setBucketStartUnixS(k.minuteStartS())
+                .setKeyId(k.keyId())
+                .setProviderKeyId(k.providerKeyId())
+                .setModel(k.model())
+                .setCounters(e.getValue().counters())
+                .setLatencyMsSum(e.getValue().latencyMs.sum()));
+      }
+      batch.addAllErrors(errors);
+      batch.setErrorsDropped(errorsDropped.sum());
+      return batch.build();
+    }
+
+    private static ErrorEvent errorEvent(RequestOutcome o) {
+      return ErrorEvent.newBuilder()
+          .setOccurredAtUnixMs(o.startedAtMs())
+          .setKeyId(o.keyId())
+          .setProviderKeyId(o.providerKeyId())
+          .setModel(truncate(o.model(), MAX_MODEL_CHARS))
+          .setStatusCode(o.status())
+          .setErrorClass(o.errorClass() == null ? "unknown" : o.errorClass())
+          .setMessage(truncate(o.message(), MAX_MESSAGE_CHARS))
+          .setLatencyMs(o.latencyMs())
+          .setRequestId(o.requestId() == null ? "" : o.requestId())
+          .build();
+    }
+
+    private static String truncate(String s, int max) {
+      if (s == null) {
+        return "";
+      }
+      return s.length() <= max ? s : s.substring(0, max);
+    }
+  }
+}

@@ -1,0 +1,22 @@
+package dev.tollgate.dataplane.usage;
+
+import dev.tollgate.proto.usage.v1.FlushRequest;
+
+/**
+ * In-memory usage counters: the request path records, the flusher drains.
+ *
+ * <p>Contract: {@link #record} is called once per answered request from any event loop and must
+ * never block or do I/O. {@link #drain} is called by one thread at a time and returns everything
+ * recorded since the previous drain, exactly: every recorded request lands in exactly one drained
+ * batch, with all its fields in that same batch.
+ */
+public interface UsageMeter {
+
+  /** Counts one answered request. */
+  void record(RequestOutcome outcome);
+
+  /**
+   * Takes everything recorded so far as the content of a batch (dp_instance_id and sequence unset).
+   */
+  FlushRequest drain();
+}
