@@ -1,0 +1,186 @@
+package dev.tollgate.dataplane.proxy;
+
+import dev.tollgate.dataplane.upstream.TokenUsage;
+import dev.tollgate.dataplane.usage.RequestOutcome;
+import dev.tollgate.dataplane.usage.UsageMeter;
+import dev.tollgate.proto.config.v1.ApiKey;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.RoutingContext;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * One client request on its way through the pipeline, and the single place where it ends: {@link
+ * #finish} records it with the meter exactly once, whichever comes first of the response ending,
+ * the upstream failing, or the client going away.
+ *
+ * <p>Confined to the event loop of the client connection (upstream callbacks run there too), so its
+ * fields need no synchronisation.
+ */
+final class Exchange {
+
+  private static final org.jboss.logging.Logger LOG =
+      org.jboss.logging.Logger.getLogger(Exchange.class);
+
+  private static final int MAX_REQUEST_ID_CHARS = 128;
+  private static final char[] HEX = "0123456789abcdef".toCharArray();
+
+  final RoutingContext ctx;
+  final HttpServerResponse response;
+  final String requestId;
+  private final UsageMeter meter;
+  private final RequestMetrics metrics;
+  private final long startNanos;
+  private final long startMs;
+
+  /** Set once authenticated; 0 means nothing is metered. */
+  long keyId;
+
+  /** The authenticated key, null before. */
+  ApiKey key;
+
+  /** Set once an upstream is tried; 0 means none was. */
+  long providerKeyId;
+
+  String model = "";
+  HttpClientRequest upstreamRequest;
+  private boolean finished;
+
+  private Exchange(RoutingContext ctx, UsageMeter meter, RequestMetrics metrics) {
+    this.ctx = ctx;
+    this.response = ctx.response();
+    this.meter = meter;
+    this.metrics = metrics;
+    this.startNanos = System.nanoTime();
+    this.startMs = System.currentTimeMillis();
+    this.requestId = requestId(ctx.request().getHeader("x-request-id"));
+    response.putHeader("x-request-id", requestId);
+    response.closeHandler(v -> clientGone());
+  }
+
+  static Exchange begin(RoutingContext ctx, UsageMeter meter, RequestMetrics metrics) {
+    return new Exchange(ctx, meter, metrics);
+  }
+
+  boolean finished() {
+    return finished;
+  }
+
+  /** Answers with an OpenAI-shaped error, or cuts the connection if the answer already started. */
+  void fail(int status, String code, String message) {
+    fail(status, code, message, false);
+  }
+
+  /** As {@link #fail(int, String, String)}, then closes the connection once the answer is out. */
+  void failAndClose(int status, String code, String message) {
+    fail(status, code, message, true);
+  }
+
+  private void fail(int status, String code, String message, boolean close) {
+    if (finished) {
+      return;
+    }
+    if (response.headWritten()) {
+      abort(status, code, message, TokenUsage.NONE);
+      return;
+    }
+    // Headers copied from an upstream answer that failed before its first byte reached the client.
+    response.headers().clear();
+    response
+        .setStatusCode(status)
+        .putHeader("x-request-id", requestId)
+        .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+        .end(OpenAiError.body(status, code, message))
+        .onComplete(
+            written -> {
+              if (close) {
+                ctx.request().connection().close();
+              }
+            });
+    finish(status, false, TokenUsage.NONE, code, message);
+  }
+
+  /**
+   * The answer started but cannot complete: reset the client connection so it does not mistake a
+   * truncated body for a whole one.
+   */
+  void abort(int status, String errorClass, String message, TokenUsage usage) {
+    if (finished) {
+      return;
+    }
+    finish(status, false, usage, errorClass, message);
+    response.reset();
+  }
+
+  /** Records the request once. */
+  void finish(int status, boolean success, TokenUsage usage, String errorClass, String message) {
+    if (finished) {
+      return;
+    }
+    finished = true;
+    metrics.answered(status);
+    if (keyId != 0) {
+      long latencyMs = (System.nanoTime() - startNanos) / 1_000_000L;
+      meter.record(
+          new RequestOutcome(
+              keyId,
+              providerKeyId,
+              model,
+              status,
+              success,
+              usage,
+              startMs,
+              latencyMs,
+              success ? null : errorClass,
+              success ? null : message,
+              requestId));
+    }
+  }
+
+  private void clientGone() {
+    if (finished) {
+      return;
+    }
+    LOG.debugf("Request %s: client closed the connection before the answer ended", requestId);
+    if (upstreamRequest != null) {
+      // Stop the upstream generating (and billing) tokens nobody will read.
+      upstreamRequest.reset();
+    }
+    int status = response.headWritten() ? response.getStatusCode() : 499;
+    finish(status, false, TokenUsage.NONE, "client_disconnected", "Client closed the connection.");
+  }
+
+  void write(Buffer bytes) {
+    response.write(bytes);
+  }
+
+  private static String requestId(String fromClient) {
+    if (fromClient != null
+        && !fromClient.isEmpty()
+        && fromClient.length() <= MAX_REQUEST_ID_CHARS
+        && isPrintableAscii(fromClient)) {
+      return fromClient;
+    }
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    char[] id = new char[32];
+    long hi = random.nextLong();
+    long lo = random.nextLong();
+    for (int i = 0; i < 16; i++) {
+      id[i] = HEX[(int) (hi >>> (60 - 4 * i)) & 0xf];
+      id[16 + i] = HEX[(int) (lo >>> (60 - 4 * i)) & 0xf];
+    }
+    return new String(id);
+  }
+
+  private static boolean isPrintableAscii(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < 0x21 || c > 0x7e) {
+        return false;
+      }
+    }
+    return true;
+  }
+}

@@ -1,0 +1,256 @@
+package dev.tollgate.dataplane.proxy;
+
+import dev.tollgate.dataplane.DataPlaneConfig;
+import dev.tollgate.dataplane.auth.Authenticator;
+import dev.tollgate.dataplane.config.ConfigReplica;
+import dev.tollgate.dataplane.config.ConfigView;
+import dev.tollgate.dataplane.routing.ModelRouter;
+import dev.tollgate.dataplane.routing.Route;
+import dev.tollgate.dataplane.upstream.TokenUsage;
+import dev.tollgate.dataplane.upstream.UpstreamClient;
+import dev.tollgate.dataplane.usage.UsageMeter;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.function.Consumer;
+import org.jboss.logging.Logger;
+
+/**
+ * The request path of the data plane, assembled in one place. For {@code POST
+ * /v1/chat/completions}:
+ *
+ * <ol>
+ *   <li>authenticate: {@link Authenticator} checks the bearer key against the {@link ConfigReplica}
+ *   <li>route: {@link ModelRouter} picks the group and provider key for the model
+ *   <li>proxy: {@link UpstreamClient} sends the body, {@link ResponseRelay} streams the answer back
+ *   <li>meter: {@link Exchange#finish} records the outcome once in the {@link UsageMeter}
+ * </ol>
+ *
+ * <p>Everything runs on the event loop of the client connection; nothing here blocks.
+ */
+@ApplicationScoped
+public class ProxyPipeline {
+
+  private static final Logger LOG = Logger.getLogger(ProxyPipeline.class);
+
+  private static final String CHAT_COMPLETIONS = "/chat/completions";
+
+  private final ConfigReplica replica;
+  private final Authenticator authenticator;
+  private final ModelRouter router;
+  private final UpstreamClient upstream;
+  private final UsageMeter meter;
+  private final RequestMetrics metrics;
+  private final int maxBodyBytes;
+
+  ProxyPipeline(
+      ConfigReplica replica,
+      Authenticator authenticator,
+      ModelRouter router,
+      UpstreamClient upstream,
+      UsageMeter meter,
+      RequestMetrics metrics,
+      DataPlaneConfig config) {
+    this.replica = replica;
+    this.authenticator = authenticator;
+    this.router = router;
+    this.upstream = upstream;
+    this.meter = meter;
+    this.metrics = metrics;
+    this.maxBodyBytes = config.maxRequestBodyBytes();
+  }
+
+  /** {@code POST /v1/chat/completions}. */
+  public void chatCompletions(RoutingContext ctx) {
+    Exchange exchange = Exchange.begin(ctx, meter, metrics);
+    ConfigView view = authenticate(exchange);
+    if (view == null) {
+      return;
+    }
+    readBody(
+        exchange,
+        request -> {
+          Route route = route(exchange, view, request);
+          if (route != null) {
+            proxy(exchange, route, request);
+          }
+        });
+  }
+
+  /** {@code GET /v1/models}: served from the replica, not metered (no upstream, no tokens). */
+  public void models(RoutingContext ctx) {
+    Exchange exchange = Exchange.begin(ctx, meter, metrics);
+    ConfigView view = authenticate(exchange);
+    if (view == null) {
+      return;
+    }
+    JsonArray data = new JsonArray();
+    for (String model : router.models(view, exchange.key)) {
+      data.add(
+          new JsonObject()
+              .put("id", model)
+              .put("object", "model")
+              .put("created", 0)
+              .put("owned_by", "tollgate"));
+    }
+    exchange.keyId = 0;
+    exchange
+        .response
+        .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+        .end(new JsonObject().put("object", "list").put("data", data).toBuffer());
+    exchange.finish(200, true, TokenUsage.NONE, null, null);
+  }
+
+  /** The view the key was checked against, or null once the client has been refused. */
+  private ConfigView authenticate(Exchange exchange) {
+    ConfigView view = replica.view();
+    if (view == null) {
+      exchange.fail(503, "not_ready", "The gateway has not loaded its configuration yet.");
+      return null;
+    }
+    String authorization = exchange.ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
+    Authenticator.Result result =
+        authenticator.authenticate(authorization, view, System.currentTimeMillis());
+    if (!result.ok()) {
+      exchange.fail(result.failure().status(), result.failure().code(), result.failure().message());
+      return null;
+    }
+    exchange.keyId = result.key().getId();
+    exchange.key = result.key();
+    return view;
+  }
+
+  /** Reads the body up to the size bound and parses it once. */
+  private void readBody(Exchange exchange, Consumer<ChatRequest> next) {
+    HttpServerRequest request = exchange.ctx.request();
+    String declared = request.getHeader(HttpHeaders.CONTENT_LENGTH);
+    if (declared != null && parseLength(declared) > maxBodyBytes) {
+      tooLarge(exchange);
+      return;
+    }
+    Buffer body = Buffer.buffer(declared == null ? 1024 : (int) Math.max(0, parseLength(declared)));
+    request.handler(
+        chunk -> {
+          if (exchange.finished()) {
+            return;
+          }
+          if (body.length() + chunk.length() > maxBodyBytes) {
+            tooLarge(exchange);
+          } else {
+            body.appendBuffer(chunk);
+          }
+        });
+    request.exceptionHandler(
+        failure -> exchange.fail(400, "invalid_request", "The request body could not be read."));
+    request.endHandler(
+        v -> {
+          if (exchange.finished()) {
+            return;
+          }
+          ChatRequest chat = ChatRequest.parse(body);
+          if (chat == null) {
+            exchange.fail(400, "invalid_json", "The request body must be a JSON object.");
+          } else if (chat.model().isEmpty()) {
+            exchange.fail(400, "model_required", "The request body must name a model.");
+          } else {
+            exchange.model = chat.model();
+            next.accept(chat);
+          }
+        });
+    request.resume();
+  }
+
+  private Route route(Exchange exchange, ConfigView view, ChatRequest request) {
+    Route route = router.route(view, exchange.key, request.model());
+    if (route == null) {
+      exchange.fail(
+          404,
+          "model_not_found",
+          "The model `" + request.model() + "` does not exist or this key cannot use it.");
+    }
+    return route;
+  }
+
+  private void proxy(Exchange exchange, Route route, ChatRequest request) {
+    exchange.providerKeyId = route.providerKey().getId();
+    Buffer body = request.upstreamBody(route.upstreamModel());
+    upstream
+        .open(route.providerKey(), CHAT_COMPLETIONS)
+        .onComplete(
+            opened -> {
+              if (opened.failed()) {
+                LOG.debugf(
+                    "Request %s: provider key %d unreachable: %s",
+                    exchange.requestId, exchange.providerKeyId, opened.cause());
+                exchange.fail(502, "upstream_unreachable", "The upstream could not be reached.");
+                return;
+              }
+              HttpClientRequest upstreamRequest = opened.result();
+              if (exchange.finished()) {
+                upstreamRequest.reset();
+                return;
+              }
+              exchange.upstreamRequest = upstreamRequest;
+              upstream
+                  .send(
+                      upstreamRequest,
+                      route.providerKey(),
+                      exchange.ctx.request().headers(),
+                      exchange.requestId,
+                      body)
+                  .onComplete(
+                      answered -> {
+                        if (answered.failed()) {
+                          upstreamFailed(exchange, answered.cause());
+                        } else {
+                          relay(exchange, answered.result(), request);
+                        }
+                      });
+            });
+  }
+
+  private void relay(Exchange exchange, HttpClientResponse answer, ChatRequest request) {
+    int status = answer.statusCode();
+    if (status == 401 || status == 403) {
+      // The provider key was refused: the gateway's fault, not the client's, so never a client 401.
+      answer.handler(ignored -> {});
+      exchange.fail(
+          502,
+          "upstream_auth_failed",
+          "The upstream refused the gateway's credential (" + status + ").");
+      return;
+    }
+    ResponseRelay.relay(exchange, answer, request, upstream.idleTimeoutMs());
+  }
+
+  private static void upstreamFailed(Exchange exchange, Throwable failure) {
+    LOG.debugf(
+        "Request %s: provider key %d failed before answering: %s",
+        exchange.requestId, exchange.providerKeyId, failure);
+    if (UpstreamClient.isTimeout(failure)) {
+      exchange.fail(504, "upstream_timeout", "The upstream did not answer in time.");
+    } else {
+      exchange.fail(502, "upstream_error", "The upstream connection failed before answering.");
+    }
+  }
+
+  private void tooLarge(Exchange exchange) {
+    // Whatever the client still sends is not read: close rather than drain it.
+    exchange.failAndClose(
+        413, "request_too_large", "The request body exceeds " + maxBodyBytes + " bytes.");
+  }
+
+  private static long parseLength(String value) {
+    try {
+      return Long.parseLong(value.trim());
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+}

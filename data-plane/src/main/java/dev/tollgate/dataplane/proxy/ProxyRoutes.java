@@ -1,0 +1,18 @@
+package dev.tollgate.dataplane.proxy;
+
+import io.vertx.ext.web.Router;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+/**
+ * Mounts the OpenAI-compatible endpoints on Quarkus' Vert.x router. Plain Vert.x routes rather than
+ * JAX-RS: no body handler buffering, no worker hop, the handler runs on the accepting event loop.
+ */
+@ApplicationScoped
+public class ProxyRoutes {
+
+  void mount(@Observes Router router, ProxyPipeline pipeline) {
+    router.post("/v1/chat/completions").handler(pipeline::chatCompletions);
+    router.get("/v1/models").handler(pipeline::models);
+  }
+}

@@ -1,0 +1,14 @@
+/**
+ * The request path: {@link dev.tollgate.dataplane.proxy.ProxyPipeline} wires authenticate → route →
+ * proxy → meter for each request.
+ *
+ * <p>Threads: everything for one request runs on the event loop that accepted its connection,
+ * upstream callbacks included (Vert.x dispatches them on the caller's context), so an {@link
+ * dev.tollgate.dataplane.proxy.Exchange} is confined to one thread. Nothing here blocks or does I/O
+ * other than the client and upstream sockets.
+ *
+ * <p>Counting: a request holding a valid key is recorded exactly once, when its response ends, its
+ * upstream fails, or its client disconnects, whichever happens first; success means a 2xx answered
+ * completely. Requests refused at authentication are not recorded.
+ */
+package dev.tollgate.dataplane.proxy;

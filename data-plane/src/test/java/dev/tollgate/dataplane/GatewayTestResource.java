@@ -1,0 +1,203 @@
+package dev.tollgate.dataplane;
+
+import dev.tollgate.bench.stub.StubUpstream;
+import dev.tollgate.proto.config.v1.ProviderGroup;
+import dev.tollgate.proto.config.v1.ProviderKey;
+import dev.tollgate.proto.config.v1.Status;
+import dev.tollgate.proto.config.v1.User;
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import io.vertx.core.Vertx;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Everything a data-plane test talks to, in-process: a {@link FakeControlPlane} with a known
+ * configuration and the stub upstream. Each test that checks counts uses its own client key so
+ * tests sharing the application do not see each other's usage.
+ */
+public class GatewayTestResource implements QuarkusTestResourceLifecycleManager {
+
+  public static final String PROVIDER_SECRET = "sk-stub-provider";
+
+  public static final long ACTIVE_USER = 1;
+  public static final long DISABLED_USER = 2;
+
+  /** Serves gpt-4o-mini and alias-model (sent upstream as gpt-4o) through the stub. */
+  public static final long STUB_GROUP = 10;
+
+  /** Serves unreachable-model through a provider key whose base_url refuses connections. */
+  public static final long UNREACHABLE_GROUP = 11;
+
+  /** Serves refused-model through a provider key whose secret the stub refuses. */
+  public static final long WRONG_SECRET_GROUP = 12;
+
+  /** A disabled group serving disabled-model. */
+  public static final long DISABLED_GROUP = 13;
+
+  /** An active group serving keyless-model with no provider key at all. */
+  public static final long KEYLESS_GROUP = 14;
+
+  public static final long STUB_PROVIDER_KEY = 100;
+  public static final long UNREACHABLE_PROVIDER_KEY = 110;
+
+  /** Client keys by purpose: id and secret. Tests that count usage each have their own. */
+  public static final long AUTH_KEY = 1;
+
+  public static final String AUTH_SECRET = "tg-auth";
+  public static final String DISABLED_SECRET = "tg-disabled";
+  public static final long REVOKED_LATER_KEY = 3;
+  public static final String REVOKED_LATER_SECRET = "tg-revoked-later";
+  public static final String EXPIRED_SECRET = "tg-expired";
+  public static final String USER_DISABLED_SECRET = "tg-user-disabled";
+  public static final String STATUS_EXPIRED_SECRET = "tg-status-expired";
+  public static final long PLAIN_KEY = 6;
+  public static final String PLAIN_SECRET = "tg-plain";
+  public static final long STREAM_KEY = 7;
+  public static final String STREAM_SECRET = "tg-stream";
+  public static final long ERRORS_KEY = 9;
+  public static final String ERRORS_SECRET = "tg-errors";
+  public static final long ERRORS_IDLE_KEY = 13;
+  public static final String ERRORS_IDLE_SECRET = "tg-errors-idle";
+  public static final long FLUSH_KEY = 10;
+  public static final String FLUSH_SECRET = "tg-flush";
+  public static final String MODELS_SECRET = "tg-models";
+
+  public static FakeControlPlane controlPlane;
+  private static Vertx upstreamVertx;
+
+  @Override
+  public Map<String, String> start() {
+    try {
+      int upstreamPort = freePort();
+      int closedPort = freePort();
+      upstreamVertx = Vertx.vertx();
+      StubUpstream.deploy(upstreamVertx, upstreamPort, 1, PROVIDER_SECRET)
+          .toCompletionStage()
+          .toCompletableFuture()
+          .get(10, TimeUnit.SECONDS);
+      controlPlane = new FakeControlPlane().start();
+      configure(controlPlane, "http://127.0.0.1:" + upstreamPort + "/v1", closedPort);
+      return Map.of(
+          "tollgate.control-plane", "127.0.0.1:" + controlPlane.port(),
+          "tollgate.internal-token", FakeControlPlane.INTERNAL_TOKEN,
+          "tollgate.flush-interval", "200ms",
+          "tollgate.flush-max-backoff", "400ms",
+          "tollgate.upstream.first-byte-timeout", "1s",
+          "tollgate.upstream.idle-timeout", "1s",
+          "tollgate.max-request-body-bytes", "65536");
+    } catch (Exception e) {
+      throw new IllegalStateException("test control plane or upstream did not start", e);
+    }
+  }
+
+  @Override
+  public void stop() {
+    try {
+      if (controlPlane != null) {
+        controlPlane.stop();
+      }
+      if (upstreamVertx != null) {
+        upstreamVertx.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+      }
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static void configure(FakeControlPlane cp, String stubBaseUrl, int closedPort) {
+    cp.put(User.newBuilder().setId(ACTIVE_USER).setStatus(Status.STATUS_ACTIVE).build());
+    cp.put(User.newBuilder().setId(DISABLED_USER).setStatus(Status.STATUS_DISABLED).build());
+    cp.put(
+        ProviderGroup.newBuilder()
+            .setId(STUB_GROUP)
+            .setName("stub")
+            .setPlatform("openai")
+            .addModels("gpt-4o-mini")
+            .addModels("alias-model")
+            .putModelMapping("alias-model", "gpt-4o")
+            .setStatus(Status.STATUS_ACTIVE)
+            .build());
+    cp.put(group(UNREACHABLE_GROUP, "unreachable-model", Status.STATUS_ACTIVE));
+    cp.put(group(WRONG_SECRET_GROUP, "refused-model", Status.STATUS_ACTIVE));
+    cp.put(group(DISABLED_GROUP, "disabled-model", Status.STATUS_DISABLED));
+    cp.put(group(KEYLESS_GROUP, "keyless-model", Status.STATUS_ACTIVE));
+    cp.put(providerKey(STUB_PROVIDER_KEY, STUB_GROUP, stubBaseUrl, PROVIDER_SECRET, 1));
+    // A lower tier (higher priority value) that must never be chosen while tier 1 is active.
+    cp.put(providerKey(101, STUB_GROUP, "http://127.0.0.1:" + closedPort + "/v1", "x", 5));
+    cp.put(
+        providerKey(
+            UNREACHABLE_PROVIDER_KEY,
+            UNREACHABLE_GROUP,
+            "http://127.0.0.1:" + closedPort + "/v1",
+            "x",
+            1));
+    cp.put(providerKey(120, WRONG_SECRET_GROUP, stubBaseUrl, "sk-wrong", 1));
+    cp.put(providerKey(130, DISABLED_GROUP, stubBaseUrl, PROVIDER_SECRET, 1));
+    clientKeys(cp);
+  }
+
+  private static void clientKeys(FakeControlPlane cp) {
+    long[] all = {STUB_GROUP, UNREACHABLE_GROUP, WRONG_SECRET_GROUP, DISABLED_GROUP, KEYLESS_GROUP};
+    cp.put(FakeControlPlane.key(AUTH_KEY, ACTIVE_USER, AUTH_SECRET, all).build());
+    cp.put(
+        FakeControlPlane.key(2, ACTIVE_USER, DISABLED_SECRET, all)
+            .setStatus(Status.STATUS_DISABLED)
+            .build());
+    cp.put(FakeControlPlane.key(REVOKED_LATER_KEY, ACTIVE_USER, REVOKED_LATER_SECRET, all).build());
+    cp.put(
+        FakeControlPlane.key(4, ACTIVE_USER, EXPIRED_SECRET, all)
+            .setExpiresAtUnixMs(1_000)
+            .build());
+    cp.put(FakeControlPlane.key(5, DISABLED_USER, USER_DISABLED_SECRET, all).build());
+    cp.put(FakeControlPlane.key(PLAIN_KEY, ACTIVE_USER, PLAIN_SECRET, all).build());
+    cp.put(FakeControlPlane.key(STREAM_KEY, ACTIVE_USER, STREAM_SECRET, all).build());
+    cp.put(FakeControlPlane.key(ERRORS_KEY, ACTIVE_USER, ERRORS_SECRET, all).build());
+    cp.put(FakeControlPlane.key(FLUSH_KEY, ACTIVE_USER, FLUSH_SECRET, all).build());
+    cp.put(FakeControlPlane.key(ERRORS_IDLE_KEY, ACTIVE_USER, ERRORS_IDLE_SECRET, all).build());
+    cp.put(
+        FakeControlPlane.key(11, ACTIVE_USER, STATUS_EXPIRED_SECRET, all)
+            .setStatus(Status.STATUS_EXPIRED)
+            .build());
+    cp.put(
+        FakeControlPlane.key(
+                12,
+                ACTIVE_USER,
+                MODELS_SECRET,
+                STUB_GROUP,
+                UNREACHABLE_GROUP,
+                DISABLED_GROUP,
+                KEYLESS_GROUP)
+            .build());
+  }
+
+  private static ProviderGroup group(long id, String model, Status status) {
+    return ProviderGroup.newBuilder()
+        .setId(id)
+        .setName("group-" + id)
+        .setPlatform("openai")
+        .addModels(model)
+        .setStatus(status)
+        .build();
+  }
+
+  private static ProviderKey providerKey(
+      long id, long groupId, String baseUrl, String secret, int priority) {
+    return ProviderKey.newBuilder()
+        .setId(id)
+        .setGroupId(groupId)
+        .setBaseUrl(baseUrl)
+        .setSecret(secret)
+        .setPriority(priority)
+        .setWeight(1)
+        .setStatus(Status.STATUS_ACTIVE)
+        .build();
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+}
