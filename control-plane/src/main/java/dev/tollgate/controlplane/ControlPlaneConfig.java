@@ -35,5 +35,13 @@ public interface ControlPlaneConfig {
     /** Longest silence on a Watch stream before a heartbeat is sent (the contract says 5 s). */
     @WithDefault("5s")
     Duration heartbeatInterval();
+
+    /**
+     * A Watch stream is completed (status OK) after this long and the data plane resumes from its
+     * last revision: a backstop bounding any stream whose cancel went unnoticed (see
+     * StreamResetInterceptor for why that can happen).
+     */
+    @WithDefault("10m")
+    Duration maxStreamAge();
   }
 }

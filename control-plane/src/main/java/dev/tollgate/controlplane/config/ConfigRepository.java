@@ -1,0 +1,259 @@
+package dev.tollgate.controlplane.config;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tollgate.controlplane.groups.SecretCipher;
+import dev.tollgate.proto.config.v1.ApiKey;
+import dev.tollgate.proto.config.v1.ConfigChange;
+import dev.tollgate.proto.config.v1.ProviderGroup;
+import dev.tollgate.proto.config.v1.ProviderKey;
+import dev.tollgate.proto.config.v1.Snapshot;
+import dev.tollgate.proto.config.v1.Status;
+import dev.tollgate.proto.config.v1.User;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.OffsetDateTime;
+import java.util.Arrays;
+import java.util.Map;
+import javax.sql.DataSource;
+
+/**
+ * Reads the configuration the data plane replicates, with plain SQL: a snapshot or a change set
+ * must stay cheap at 100k+ keys, so rows are streamed (cursor fetches) straight into protobuf
+ * messages instead of loading entity graphs.
+ *
+ * <p>Each read is one read-only REPEATABLE READ transaction: the revision and the rows come from
+ * the same database snapshot, and because revisions commit in order (see {@link ConfigRevisions})
+ * every row changed up to that revision is visible and none after it.
+ */
+@ApplicationScoped
+public class ConfigRepository {
+
+  private static final int FETCH_SIZE = 1000;
+
+  private static final String USERS =
+      "SELECT id, status, rpm_limit, concurrency_limit FROM app_user";
+  private static final String KEYS =
+      "SELECT k.id, k.user_id, k.token_hash, k.status, k.expires_at, k.quota_limit, k.quota_used,"
+          + " k.rpm_limit, k.concurrency_limit, k.allowed_models, k.ip_allow, k.ip_deny,"
+          + " ARRAY(SELECT g.group_id FROM api_key_group g WHERE g.key_id = k.id"
+          + " ORDER BY g.group_id) AS group_ids"
+          + " FROM api_key k";
+  private static final String GROUPS =
+      "SELECT id, name, platform, models, model_mapping::text AS model_mapping, status, rpm_limit"
+          + " FROM provider_group";
+  private static final String PROVIDER_KEYS =
+      "SELECT id, group_id, base_url, secret_ciphertext, priority, weight, status, max_concurrent"
+          + " FROM provider_key";
+
+  private static final TypeReference<Map<String, String>> MAPPING = new TypeReference<>() {};
+
+  private final DataSource dataSource;
+  private final SecretCipher cipher;
+  private final ObjectMapper json;
+
+  ConfigRepository(DataSource dataSource, SecretCipher cipher, ObjectMapper json) {
+    this.dataSource = dataSource;
+    this.cipher = cipher;
+    this.json = json;
+  }
+
+  /** The revision of the newest committed config change. */
+  public long currentRevision() throws SQLException {
+    try (Connection connection = dataSource.getConnection();
+        Statement statement = connection.createStatement();
+        ResultSet rows = statement.executeQuery("SELECT revision FROM config_state WHERE id = 1")) {
+      rows.next();
+      return rows.getLong(1);
+    }
+  }
+
+  /** Everything a data plane serves from; revoked keys are left out, they can never serve again. */
+  public Snapshot snapshot() throws SQLException {
+    return inReadOnlySnapshot(
+        connection -> {
+          var snapshot = Snapshot.newBuilder().setRevision(readRevision(connection));
+          select(connection, USERS, -1, rows -> snapshot.addUsers(user(rows)));
+          select(
+              connection,
+              KEYS + " WHERE k.status <> 'revoked' ORDER BY k.id",
+              -1,
+              rows -> snapshot.addKeys(key(rows)));
+          select(connection, GROUPS, -1, rows -> snapshot.addProviderGroups(group(rows)));
+          select(
+              connection, PROVIDER_KEYS, -1, rows -> snapshot.addProviderKeys(providerKey(rows)));
+          return snapshot.build();
+        });
+  }
+
+  /**
+   * Every entity whose last change is after {@code afterRevision}, whole and as it is now, revoked
+   * and disabled keys included so the data plane drops them. The message's revision is the
+   * committed revision the rows are consistent with.
+   */
+  public ConfigChange changesAfter(long afterRevision) throws SQLException {
+    return inReadOnlySnapshot(
+        connection -> {
+          var change = ConfigChange.newBuilder().setRevision(readRevision(connection));
+          if (change.getRevision() <= afterRevision) {
+            return change.build();
+          }
+          String since = " WHERE config_revision > ?";
+          select(connection, USERS + since, afterRevision, rows -> change.addUsers(user(rows)));
+          select(
+              connection,
+              KEYS + " WHERE k.config_revision > ? ORDER BY k.id",
+              afterRevision,
+              rows -> change.addKeys(key(rows)));
+          select(
+              connection,
+              GROUPS + since,
+              afterRevision,
+              rows -> change.addProviderGroups(group(rows)));
+          select(
+              connection,
+              PROVIDER_KEYS + since,
+              afterRevision,
+              rows -> change.addProviderKeys(providerKey(rows)));
+          return change.build();
+        });
+  }
+
+  private interface SqlWork<T> {
+    T run(Connection connection) throws SQLException;
+  }
+
+  private interface RowReader {
+    void read(ResultSet rows) throws SQLException;
+  }
+
+  private <T> T inReadOnlySnapshot(SqlWork<T> work) throws SQLException {
+    try (Connection connection = dataSource.getConnection()) {
+      connection.setAutoCommit(false);
+      try {
+        try (Statement statement = connection.createStatement()) {
+          // Transaction-scoped, so the pooled connection keeps its defaults afterwards.
+          statement.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+        }
+        T result = work.run(connection);
+        connection.commit();
+        return result;
+      } catch (SQLException | RuntimeException e) {
+        connection.rollback();
+        throw e;
+      } finally {
+        connection.setAutoCommit(true);
+      }
+    }
+  }
+
+  private static long readRevision(Connection connection) throws SQLException {
+    try (Statement statement = connection.createStatement();
+        ResultSet rows = statement.executeQuery("SELECT revision FROM config_state WHERE id = 1")) {
+      rows.next();
+      return rows.getLong(1);
+    }
+  }
+
+  /** Runs a query, binding {@code afterRevision} when it is >= 0, streaming rows to the reader. */
+  private static void select(
+      Connection connection, String sql, long afterRevision, RowReader reader) throws SQLException {
+    try (PreparedStatement statement = connection.prepareStatement(sql)) {
+      statement.setFetchSize(FETCH_SIZE);
+      if (afterRevision >= 0) {
+        statement.setLong(1, afterRevision);
+      }
+      try (ResultSet rows = statement.executeQuery()) {
+        while (rows.next()) {
+          reader.read(rows);
+        }
+      }
+    }
+  }
+
+  private static User user(ResultSet rows) throws SQLException {
+    return User.newBuilder()
+        .setId(rows.getLong("id"))
+        .setStatus(status(rows.getString("status")))
+        .setRpmLimit(rows.getInt("rpm_limit"))
+        .setConcurrencyLimit(rows.getInt("concurrency_limit"))
+        .build();
+  }
+
+  private static ApiKey key(ResultSet rows) throws SQLException {
+    OffsetDateTime expiresAt = rows.getObject("expires_at", OffsetDateTime.class);
+    var key =
+        ApiKey.newBuilder()
+            .setId(rows.getLong("id"))
+            .setUserId(rows.getLong("user_id"))
+            .setTokenHash(rows.getString("token_hash"))
+            .setStatus(status(rows.getString("status")))
+            .setExpiresAtUnixMs(expiresAt == null ? 0 : expiresAt.toInstant().toEpochMilli())
+            .setQuotaLimit(rows.getLong("quota_limit"))
+            .setQuotaUsed(rows.getLong("quota_used"))
+            .setRpmLimit(rows.getInt("rpm_limit"))
+            .setConcurrencyLimit(rows.getInt("concurrency_limit"))
+            .addAllAllowedModels(Arrays.asList(strings(rows.getArray("allowed_models"))))
+            .addAllIpAllow(Arrays.asList(strings(rows.getArray("ip_allow"))))
+            .addAllIpDeny(Arrays.asList(strings(rows.getArray("ip_deny"))));
+    for (Object groupId : (Object[]) rows.getArray("group_ids").getArray()) {
+      key.addGroupIds(((Number) groupId).longValue());
+    }
+    return key.build();
+  }
+
+  private ProviderGroup group(ResultSet rows) throws SQLException {
+    Map<String, String> mapping;
+    try {
+      mapping = json.readValue(rows.getString("model_mapping"), MAPPING);
+    } catch (IOException e) {
+      throw new UncheckedIOException("provider_group.model_mapping is not a string map", e);
+    }
+    return ProviderGroup.newBuilder()
+        .setId(rows.getLong("id"))
+        .setName(rows.getString("name"))
+        .setPlatform(rows.getString("platform"))
+        .addAllModels(Arrays.asList(strings(rows.getArray("models"))))
+        .putAllModelMapping(mapping)
+        .setStatus(status(rows.getString("status")))
+        .setRpmLimit(rows.getInt("rpm_limit"))
+        .build();
+  }
+
+  private ProviderKey providerKey(ResultSet rows) throws SQLException {
+    Integer maxConcurrent = rows.getObject("max_concurrent", Integer.class);
+    return ProviderKey.newBuilder()
+        .setId(rows.getLong("id"))
+        .setGroupId(rows.getLong("group_id"))
+        .setBaseUrl(rows.getString("base_url"))
+        .setSecret(cipher.decrypt(rows.getBytes("secret_ciphertext")))
+        .setPriority(rows.getInt("priority"))
+        .setWeight(rows.getInt("weight"))
+        .setStatus(status(rows.getString("status")))
+        // NULL (adaptive) reads as 0, which is what the contract uses for "adaptive".
+        .setMaxConcurrent(maxConcurrent == null ? 0 : maxConcurrent)
+        .build();
+  }
+
+  private static String[] strings(Array array) throws SQLException {
+    return (String[]) array.getArray();
+  }
+
+  static Status status(String status) {
+    return switch (status) {
+      case "active" -> Status.STATUS_ACTIVE;
+      case "disabled" -> Status.STATUS_DISABLED;
+      case "expired" -> Status.STATUS_EXPIRED;
+      case "quota_exhausted" -> Status.STATUS_QUOTA_EXHAUSTED;
+      case "revoked" -> Status.STATUS_REVOKED;
+      default -> throw new IllegalStateException("unknown status in the database: " + status);
+    };
+  }
+}

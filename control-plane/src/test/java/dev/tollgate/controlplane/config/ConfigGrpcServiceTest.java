@@ -1,0 +1,290 @@
+package dev.tollgate.controlplane.config;
+
+import static dev.tollgate.controlplane.admin.AdminApi.asOperator;
+import static dev.tollgate.controlplane.admin.AdminApi.createKey;
+import static dev.tollgate.controlplane.admin.AdminApi.createProviderKey;
+import static dev.tollgate.controlplane.admin.AdminApi.createUser;
+import static dev.tollgate.controlplane.admin.AdminApi.unique;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.tollgate.controlplane.keys.ApiKeyService;
+import dev.tollgate.proto.config.v1.ApiKey;
+import dev.tollgate.proto.config.v1.ConfigChange;
+import dev.tollgate.proto.config.v1.ConfigServiceGrpc;
+import dev.tollgate.proto.config.v1.GetSnapshotRequest;
+import dev.tollgate.proto.config.v1.ProviderGroup;
+import dev.tollgate.proto.config.v1.ProviderKey;
+import dev.tollgate.proto.config.v1.Snapshot;
+import dev.tollgate.proto.config.v1.Status;
+import dev.tollgate.proto.config.v1.WatchRequest;
+import io.grpc.Channel;
+import io.grpc.Metadata;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.MetadataUtils;
+import io.quarkus.grpc.GrpcClient;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+@QuarkusTest
+class ConfigGrpcServiceTest {
+
+  private static final Duration SOON = Duration.ofSeconds(5);
+
+  @GrpcClient("config")
+  Channel channel;
+
+  @Inject ConfigChangePoller poller;
+
+  private ConfigServiceGrpc.ConfigServiceBlockingStub blocking;
+  private ConfigServiceGrpc.ConfigServiceStub async;
+
+  @BeforeEach
+  void stubs() {
+    blocking = ConfigServiceGrpc.newBlockingStub(channel);
+    async = ConfigServiceGrpc.newStub(channel);
+  }
+
+  @Test
+  void snapshotCarriesEverythingADataPlaneNeeds() {
+    // Given
+    long userId = createUser();
+    long groupId =
+        asOperator()
+            .body(
+                Map.of(
+                    "name", unique("snap"),
+                    "platform", "openai",
+                    "models", List.of("gpt-4o", "gpt-4o-mini"),
+                    "model_mapping", Map.of("gpt-4o", "gpt-4o-2024-08-06")))
+            .post("/admin/v1/provider-groups")
+            .then()
+            .statusCode(201)
+            .extract()
+            .jsonPath()
+            .getLong("id");
+    long providerKeyId = createProviderKey(groupId, "sk-snapshot-secret-1234");
+    var active = createKey(userId, List.of(groupId));
+    long revokedId = createKey(userId, List.of(groupId)).getLong("id");
+    asOperator().delete("/admin/v1/keys/" + revokedId).then().statusCode(204);
+
+    // When
+    Snapshot snapshot = authorized(blocking).getSnapshot(GetSnapshotRequest.getDefaultInstance());
+
+    // Then
+    assertThat(snapshot.getRevision()).isPositive();
+    assertThat(snapshot.getUsersList())
+        .anySatisfy(
+            user -> {
+              assertThat(user.getId()).isEqualTo(userId);
+              assertThat(user.getStatus()).isEqualTo(Status.STATUS_ACTIVE);
+            });
+    ApiKey key = keyIn(snapshot.getKeysList(), active.getLong("id"));
+    assertThat(key.getTokenHash()).isEqualTo(ApiKeyService.sha256Hex(active.getString("key")));
+    assertThat(key.getUserId()).isEqualTo(userId);
+    assertThat(key.getStatus()).isEqualTo(Status.STATUS_ACTIVE);
+    assertThat(key.getGroupIdsList()).containsExactly(groupId);
+    assertThat(key.getExpiresAtUnixMs()).isZero();
+    assertThat(key.getQuotaLimit()).isEqualTo(-1);
+    assertThat(snapshot.getKeysList()).noneMatch(k -> k.getId() == revokedId);
+    ProviderGroup group =
+        snapshot.getProviderGroupsList().stream()
+            .filter(g -> g.getId() == groupId)
+            .findFirst()
+            .orElseThrow();
+    assertThat(group.getPlatform()).isEqualTo("openai");
+    assertThat(group.getModelsList()).containsExactly("gpt-4o", "gpt-4o-mini");
+    assertThat(group.getModelMappingMap()).containsEntry("gpt-4o", "gpt-4o-2024-08-06");
+    assertThat(group.getStatus()).isEqualTo(Status.STATUS_ACTIVE);
+    ProviderKey providerKey =
+        snapshot.getProviderKeysList().stream()
+            .filter(p -> p.getId() == providerKeyId)
+            .findFirst()
+            .orElseThrow();
+    assertThat(providerKey.getSecret()).isEqualTo("sk-snapshot-secret-1234");
+    assertThat(providerKey.getBaseUrl()).isEqualTo("https://api.openai.com/v1");
+    assertThat(providerKey.getGroupId()).isEqualTo(groupId);
+    assertThat(providerKey.getMaxConcurrent()).isZero();
+    assertThat(providerKey.getWeight()).isEqualTo(1);
+  }
+
+  @Test
+  void watchStartsWithEverythingChangedAfterTheGivenRevision() throws Exception {
+    // Given
+    long before =
+        authorized(blocking).getSnapshot(GetSnapshotRequest.getDefaultInstance()).getRevision();
+    long userId = createUser();
+    long disabledId = createKey(userId, List.of()).getLong("id");
+    asOperator()
+        .body(Map.of("status", "disabled"))
+        .patch("/admin/v1/keys/" + disabledId)
+        .then()
+        .statusCode(200);
+
+    // When
+    var stream = watch(before);
+    try {
+      ConfigChange first = stream.next(SOON);
+
+      // Then
+      assertThat(first.getRevision()).isGreaterThan(before);
+      assertThat(first.getUsersList()).anyMatch(user -> user.getId() == userId);
+      assertThat(keyIn(first.getKeysList(), disabledId).getStatus())
+          .isEqualTo(Status.STATUS_DISABLED);
+    } finally {
+      stream.cancel();
+    }
+  }
+
+  @Test
+  void watchDeliversARevokeWithinTwoSeconds() throws Exception {
+    // Given a data plane watching from the current revision
+    long keyId = createKey(createUser(), List.of()).getLong("id");
+    long current =
+        authorized(blocking).getSnapshot(GetSnapshotRequest.getDefaultInstance()).getRevision();
+    var stream = watch(current);
+    try {
+      stream.next(SOON);
+
+      // When
+      long start = System.nanoTime();
+      asOperator().delete("/admin/v1/keys/" + keyId).then().statusCode(204);
+      ConfigChange change =
+          stream.awaitMatching(
+              message ->
+                  message.getKeysList().stream()
+                      .anyMatch(k -> k.getId() == keyId && k.getStatus() == Status.STATUS_REVOKED),
+              SOON);
+      Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+
+      // Then
+      assertThat(elapsed).isLessThan(Duration.ofSeconds(2));
+      assertThat(change.getRevision()).isGreaterThan(current);
+    } finally {
+      stream.cancel();
+    }
+  }
+
+  @Test
+  void watchSendsHeartbeatsWhileNothingChanges() throws Exception {
+    // Given (the test profile sets the heartbeat interval to 1 s)
+    long current =
+        authorized(blocking).getSnapshot(GetSnapshotRequest.getDefaultInstance()).getRevision();
+    var stream = watch(current);
+    try {
+      ConfigChange first = stream.next(SOON);
+
+      // When
+      ConfigChange heartbeat = stream.next(Duration.ofSeconds(3));
+
+      // Then
+      assertThat(heartbeat.getRevision()).isEqualTo(first.getRevision());
+      assertThat(heartbeat.getKeysCount() + heartbeat.getUsersCount()).isZero();
+    } finally {
+      stream.cancel();
+    }
+  }
+
+  @Test
+  void cancelledWatchLeavesNoSubscriptionBehind() throws Exception {
+    // Given
+    int before = poller.subscriberCount();
+    var stream = watch(0);
+    stream.next(SOON);
+    assertThat(poller.subscriberCount()).isEqualTo(before + 1);
+
+    // When
+    stream.cancel();
+
+    // Then, well before the 4 s maximum stream age of the test profile could end it
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1500);
+    while (poller.subscriberCount() > before && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    assertThat(poller.subscriberCount()).isEqualTo(before);
+  }
+
+  @Test
+  void watchEndsNormallyAtItsMaximumAgeSoTheDataPlaneResumes() throws Exception {
+    // Given (the test profile caps a stream's age at 4 s)
+    var stream = watch(0);
+    stream.next(SOON);
+
+    // When
+    Throwable end = stream.ended.get(8, TimeUnit.SECONDS);
+
+    // Then
+    assertThat(end).isNull();
+  }
+
+  @Test
+  void watchRefusesARevisionAheadOfTheControlPlane() throws Exception {
+    var stream = watch(Long.MAX_VALUE / 2);
+
+    Throwable end = stream.ended.get(5, TimeUnit.SECONDS);
+
+    assertThat(end).isInstanceOf(StatusRuntimeException.class);
+    assertThat(((StatusRuntimeException) end).getStatus().getCode())
+        .isEqualTo(io.grpc.Status.Code.OUT_OF_RANGE);
+  }
+
+  @Test
+  void rejectsCallsWithoutTheInternalToken() {
+    assertThatThrownBy(() -> blocking.getSnapshot(GetSnapshotRequest.getDefaultInstance()))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e ->
+                assertThat(e.getStatus().getCode()).isEqualTo(io.grpc.Status.Code.UNAUTHENTICATED));
+  }
+
+  @Test
+  void rejectsCallsWithAWrongInternalToken() {
+    var wrong = withToken(blocking, "not-the-token");
+
+    assertThatThrownBy(() -> wrong.getSnapshot(GetSnapshotRequest.getDefaultInstance()))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e ->
+                assertThat(e.getStatus().getCode()).isEqualTo(io.grpc.Status.Code.UNAUTHENTICATED));
+  }
+
+  @Test
+  void rejectsWatchWithoutTheInternalToken() throws Exception {
+    var stream = new WatchStream();
+    async.watch(WatchRequest.newBuilder().setAfterRevision(0).build(), stream);
+
+    Throwable end = stream.ended.get(5, TimeUnit.SECONDS);
+
+    assertThat(((StatusRuntimeException) end).getStatus().getCode())
+        .isEqualTo(io.grpc.Status.Code.UNAUTHENTICATED);
+    assertThat(stream.messages).isEmpty();
+  }
+
+  private WatchStream watch(long afterRevision) {
+    var stream = new WatchStream();
+    authorized(async)
+        .watch(WatchRequest.newBuilder().setAfterRevision(afterRevision).build(), stream);
+    return stream;
+  }
+
+  private static ApiKey keyIn(List<ApiKey> keys, long id) {
+    return keys.stream().filter(k -> k.getId() == id).findFirst().orElseThrow();
+  }
+
+  private static <S extends io.grpc.stub.AbstractStub<S>> S authorized(S stub) {
+    return withToken(stub, "test-internal-token");
+  }
+
+  private static <S extends io.grpc.stub.AbstractStub<S>> S withToken(S stub, String token) {
+    var headers = new Metadata();
+    headers.put(
+        Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
+    return stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+  }
+}
