@@ -26,7 +26,7 @@ DP_PORT=${DP_PORT:-8081}
 STUB_PORT=${STUB_PORT:-9090}
 # Bounded waits (seconds).
 readonly START_TIMEOUT=${START_TIMEOUT:-90}
-readonly STOP_TIMEOUT=40
+readonly STOP_TIMEOUT=60
 
 log() { printf 'quickstart: %s\n' "$*" >&2; }
 die() {
@@ -36,12 +36,14 @@ die() {
 
 usage() {
   cat <<'EOF'
-Usage: scripts/quickstart.sh [--rebuild]
+Usage: scripts/quickstart.sh [--rebuild] [--reset]
 
 Starts PostgreSQL, Redis, a stub upstream (:9090), the control plane (:8080) and the data plane
 (:8081), creates a demo key and prints curls to try it. Ctrl-C stops everything it started.
 
-  --rebuild   build the jars even when they exist (./mvnw -B -q -DskipTests package)
+  --rebuild   build the jars even when they look up to date (./mvnw -B -q -DskipTests package;
+              they are built anyway when missing or older than a source file)
+  --reset     drop and recreate the local database tollgate first (all its keys and counters)
 
 Environment: CP_PORT, DP_PORT, STUB_PORT move the three processes to other ports;
 START_TIMEOUT (seconds, default 90) bounds each wait for readiness; JAVA_OPTS is passed to java.
@@ -49,10 +51,11 @@ Secrets are generated once into .tollgate/env; logs go to .tollgate/logs/.
 EOF
 }
 
-REBUILD=false
+REBUILD=false RESET=false
 for arg in "$@"; do
   case $arg in
     --rebuild) REBUILD=true ;;
+    --reset) RESET=true ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; exit 2 ;;
   esac
@@ -77,7 +80,17 @@ cd "$ROOT"
 
 # --- build -------------------------------------------------------------------------------------
 
-if [[ $REBUILD == true || ! -f $CP_JAR || ! -f $DP_JAR || ! -f $STUB_JAR ]]; then
+# Jars older than any source or POM would run yesterday's code: rebuild them too.
+stale_jars() {
+  local jar
+  for jar in "$CP_JAR" "$DP_JAR" "$STUB_JAR"; do
+    [[ -f $jar ]] || return 0
+    [[ -z "$(find pom.xml proto control-plane data-plane bench/stub-upstream -path '*/target' -prune \
+      -o -type f -newer "$jar" -print -quit)" ]] || return 0
+  done
+  return 1
+}
+if [[ $REBUILD == true ]] || stale_jars; then
   log "building the jars (./mvnw -B -q -DskipTests package; a first build downloads dependencies)"
   ./mvnw -B -q -DskipTests package || die "the build failed (see above)"
 fi
@@ -99,6 +112,8 @@ random_token() { random_base64 32 | tr -d '\n=' | tr '+/' '-_'; }
 
 mkdir -p "$LOG_DIR"
 chmod 700 "$STATE_DIR"
+NEW_ENCRYPTION_KEY=true
+grep -qs '^TOLLGATE_ENCRYPTION_KEY=' "$ENV_FILE" && NEW_ENCRYPTION_KEY=false
 (
   umask 077
   touch "$ENV_FILE"
@@ -119,6 +134,28 @@ set -a
 # shellcheck source=/dev/null
 . "$ENV_FILE"
 set +a
+
+readonly LOCAL_DB_URL=jdbc:postgresql://127.0.0.1:5432/tollgate
+local_psql() { # database sql
+  PGPASSWORD=$TOLLGATE_DB_PASSWORD psql -X -w -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p 5432 \
+    -U "$TOLLGATE_DB_USER" -d "$1" -Atc "$2" </dev/null
+}
+
+if [[ $RESET == true ]]; then
+  [[ $TOLLGATE_DB_URL == "$LOCAL_DB_URL" ]] ||
+    die "--reset only drops the local database $LOCAL_DB_URL; .tollgate/env points at $TOLLGATE_DB_URL"
+  log "dropping and recreating the database tollgate"
+  local_psql postgres 'DROP DATABASE IF EXISTS tollgate WITH (FORCE)' ||
+    die "could not drop the database tollgate (is a control plane still connected?)"
+  rm -f "$DEMO_FILE"
+  "$ROOT/scripts/services.sh"
+elif [[ $NEW_ENCRYPTION_KEY == true && $TOLLGATE_DB_URL == "$LOCAL_DB_URL" ]] &&
+  [[ "$(local_psql tollgate 'SELECT 1 FROM provider_key LIMIT 1' 2>/dev/null)" == 1 ]]; then
+  # Its provider secrets were encrypted with a key this new .tollgate/env does not have.
+  die "the database tollgate already holds provider keys encrypted with an encryption key that \
+.tollgate/env does not have (it was just generated). Restore the old .tollgate/env, or start from \
+an empty database with: scripts/quickstart.sh --reset"
+fi
 
 # --- processes ---------------------------------------------------------------------------------
 
@@ -270,7 +307,7 @@ EOF
 
 # A new key reaches the data plane over the config stream; wait until it is accepted.
 deadline=$((SECONDS + 30))
-until curl -fsS -o /dev/null --max-time 2 "$DP_URL/v1/models" -H "Authorization: Bearer $DEMO_KEY"; do
+until curl -fs -o /dev/null --max-time 2 "$DP_URL/v1/models" -H "Authorization: Bearer $DEMO_KEY"; do
   ((SECONDS < deadline)) || die "the data plane did not accept the new demo key within 30s \
 (see .tollgate/logs/data-plane.log)"
   sleep 0.3
