@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes the two servers Tollgate needs run on loopback, for the quickstart and the tests:
-#   PostgreSQL on 127.0.0.1:5432 with role tollgate/tollgate owning the databases
+#   PostgreSQL on 127.0.0.1:5432 with role tollgate/tollgate (CREATEDB) owning the databases
 #              tollgate (quickstart, dev), tollgate_cp_test (CP tests), tollgate_e2e (end-to-end tests);
 #   Redis      on 127.0.0.1:6379, keeping nothing on disk.
 # A server that already answers is left alone; a missing one is installed with apt-get and started
@@ -170,7 +170,7 @@ pick_admin_psql() {
   done
   die "cannot run SQL as a PostgreSQL superuser (neither as OS user postgres nor as role postgres \
 over $PG_HOST without a password). Create them yourself:
-  CREATE ROLE $DB_ROLE LOGIN PASSWORD '$DB_PASSWORD';
+  CREATE ROLE $DB_ROLE LOGIN CREATEDB PASSWORD '$DB_PASSWORD';
   CREATE DATABASE tollgate OWNER $DB_ROLE;  -- and tollgate_cp_test, tollgate_e2e"
 }
 
@@ -185,13 +185,14 @@ ensure_role_and_databases() {
   command -v psql >/dev/null 2>&1 || apt_install postgresql-client
   pick_admin_psql
   # Setting the same password again is harmless and repairs a role created without one.
+  # CREATEDB: each end-to-end test run creates (and drops) a database of its own.
   admin_sql <<SQL || die "could not create role $DB_ROLE"
 DO \$\$
 BEGIN
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$DB_ROLE') THEN
-    CREATE ROLE $DB_ROLE LOGIN PASSWORD '$DB_PASSWORD';
+    CREATE ROLE $DB_ROLE LOGIN CREATEDB PASSWORD '$DB_PASSWORD';
   ELSE
-    ALTER ROLE $DB_ROLE LOGIN PASSWORD '$DB_PASSWORD';
+    ALTER ROLE $DB_ROLE LOGIN CREATEDB PASSWORD '$DB_PASSWORD';
   END IF;
 END
 \$\$;
