@@ -26,6 +26,7 @@ final class LoadRun {
   private final LoadSpec spec;
   private final Measurements measurements = new Measurements();
   private final AtomicLong sent = new AtomicLong();
+  private final AtomicLong answered = new AtomicLong();
   private final AtomicLong inFlight = new AtomicLong();
   private final AtomicLong measuredInFlight = new AtomicLong();
   private final AtomicLong lastMeasuredEnd = new AtomicLong();
@@ -71,7 +72,7 @@ final class LoadRun {
       for (long i = 0; i < unfinished; i++) {
         measurements.recordError("unfinished", "no answer before the run's drain deadline");
       }
-      return new RunResult(spec, measurements, sent.get(), elapsedSeconds());
+      return new RunResult(spec, measurements, sent.get(), answered.get(), elapsedSeconds());
     } finally {
       closed = true;
       Future.join(clients.stream().map(TargetClient::close).toList())
@@ -150,6 +151,9 @@ final class LoadRun {
 
   private void finished(TargetClient.Exchange ex, boolean measured) {
     inFlight.decrementAndGet();
+    if (ex.status != 0) {
+      answered.incrementAndGet();
+    }
     if (!measured || closed) {
       return;
     }

@@ -10,13 +10,19 @@ import org.HdrHistogram.Histogram;
  * <p>JSON fields: {@code label}, {@code scenario}, {@code mode} ({@code fixed}|{@code saturation}),
  * {@code url}, {@code method}, {@code rate} (offered req/s, null in saturation), {@code
  * connections}, {@code warmup_s}, {@code duration_s}, {@code elapsed_s} (the measured window),
- * {@code sent_total} (every request sent, warm-up included), {@code count} (measured requests =
- * {@code ok} + {@code errors}), {@code errors_by_kind}, {@code first_error}, {@code achieved_rps}
- * ({@code count} / {@code elapsed_s}), {@code ok_rps}, {@code bytes_in}, and {@code latency_ms},
- * {@code ttfb_ms}, {@code service_ms} each with {@code p50 p90 p99 p99_9 max mean} over the
- * successful requests (null when there were none).
+ * {@code sent_total} (every request sent, warm-up included), {@code answered_total} (those of them
+ * that got a status line back, whatever the status: what a metering target saw), {@code count}
+ * (measured requests = {@code ok} + {@code errors}), {@code errors_by_kind}, {@code first_error},
+ * {@code achieved_rps} ({@code count} / {@code elapsed_s}), {@code ok_rps}, {@code bytes_in}, and
+ * {@code latency_ms}, {@code ttfb_ms}, {@code service_ms} each with {@code p50 p90 p99 p99_9 max
+ * mean} over the successful requests (null when there were none).
  */
-record RunResult(LoadSpec spec, Measurements measurements, long sentTotal, double elapsedSeconds) {
+record RunResult(
+    LoadSpec spec,
+    Measurements measurements,
+    long sentTotal,
+    long answeredTotal,
+    double elapsedSeconds) {
 
   long count() {
     return measurements.ok() + measurements.errorCount();
@@ -41,6 +47,7 @@ record RunResult(LoadSpec spec, Measurements measurements, long sentTotal, doubl
         .put("duration_s", spec.duration().toMillis() / 1000.0)
         .put("elapsed_s", round(elapsedSeconds, 3))
         .put("sent_total", sentTotal)
+        .put("answered_total", answeredTotal)
         .put("count", count())
         .put("ok", measurements.ok())
         .put("errors", measurements.errorCount())

@@ -62,6 +62,7 @@ class LoadRunTest {
 
     // Then: 200/s for 0.2 s of warm-up + 0.5 s measured
     assertThat(result.sentTotal()).isEqualTo(140);
+    assertThat(result.answeredTotal()).isEqualTo(140);
     assertThat(result.count()).isEqualTo(100);
     assertThat(result.measurements().errorCount()).isZero();
     assertThat(result.measurements().latency.getTotalCount()).isEqualTo(100);
@@ -135,5 +136,6 @@ class LoadRunTest {
 
     // Then
     assertThat(result.measurements().errorsByKind()).containsEntry("io", 10L);
+    assertThat(result.answeredTotal()).isZero();
   }
 }
