@@ -419,7 +419,7 @@ if wants dp; then
   deadline=$((SECONDS + 20))
   counted=
   while ((SECONDS < deadline)); do
-    counted=$(admin GET "/admin/v1/keys/$DP_KEY_ID" | jq -r '.requests // empty')
+    counted=$(admin GET "/admin/v1/keys/$DP_KEY_ID" | jq -r '.requests // empty') || true
     [[ $counted == "$ANSWERED_DP" ]] && break
     sleep 1
   done
