@@ -4,6 +4,7 @@ import dev.tollgate.controlplane.admin.Fields;
 import dev.tollgate.controlplane.admin.ProblemException;
 import dev.tollgate.controlplane.config.ConfigRevisions;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.PersistenceException;
 import jakarta.transaction.Transactional;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -11,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.hibernate.exception.ConstraintViolationException;
 
 @ApplicationScoped
 public class ProviderGroupService {
@@ -50,13 +52,31 @@ public class ProviderGroupService {
     group.createdAt = Instant.now().truncatedTo(ChronoUnit.MICROS);
     group.updatedAt = group.createdAt;
     group.configRevision = revisions.next();
-    group.persist();
+    try {
+      // IDENTITY ids make Hibernate insert right here, so a twin committed meanwhile shows now.
+      group.persist();
+    } catch (PersistenceException e) {
+      if (violates(e, "provider_group_name_key")) {
+        throw ProblemException.conflict("name", "a provider group named \"" + name + "\" exists");
+      }
+      throw e;
+    }
     return ProviderGroupView.of(group);
   }
 
   @Transactional
   public ProviderGroupView get(long id) {
     return ProviderGroupView.of(find(id));
+  }
+
+  private static boolean violates(Throwable error, String constraint) {
+    for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+      if (cause instanceof ConstraintViolationException violation
+          && constraint.equals(violation.getConstraintName())) {
+        return true;
+      }
+    }
+    return false;
   }
 
   static ProviderGroup find(long id) {

@@ -3,13 +3,18 @@ package dev.tollgate.controlplane.groups;
 import static dev.tollgate.controlplane.admin.AdminApi.asOperator;
 import static dev.tollgate.controlplane.admin.AdminApi.unique;
 import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.startsWith;
 
 import io.quarkus.test.junit.QuarkusTest;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 @QuarkusTest
@@ -77,6 +82,32 @@ class ProviderGroupResourceTest {
         .statusCode(409)
         .contentType(startsWith("application/problem+json"))
         .body("field", equalTo("name"));
+  }
+
+  @Test
+  void createsOnlyOneOfConcurrentTwinsAndAnswersTheOthersWith409() throws Exception {
+    // Given
+    Map<String, Object> body =
+        Map.of("name", unique("twin"), "platform", "openai", "models", List.of("m"));
+    var pool = Executors.newFixedThreadPool(4);
+    try {
+      // When
+      List<Future<Integer>> answers = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        answers.add(
+            pool.submit(
+                () -> asOperator().body(body).post("/admin/v1/provider-groups").statusCode()));
+      }
+      List<Integer> statuses = new ArrayList<>();
+      for (Future<Integer> answer : answers) {
+        statuses.add(answer.get(30, TimeUnit.SECONDS));
+      }
+
+      // Then
+      assertThat(statuses).containsOnly(201, 409).containsOnlyOnce(201);
+    } finally {
+      pool.shutdownNow();
+    }
   }
 
   @Test
