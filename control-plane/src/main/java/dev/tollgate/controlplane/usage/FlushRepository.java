@@ -1,6 +1,5 @@
 package dev.tollgate.controlplane.usage;
 
-import dev.tollgate.proto.usage.v1.Counters;
 import dev.tollgate.proto.usage.v1.ErrorEvent;
 import dev.tollgate.proto.usage.v1.FlushRequest;
 import dev.tollgate.proto.usage.v1.KeyDelta;
@@ -12,7 +11,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.function.ToLongFunction;
 import java.util.stream.LongStream;
@@ -50,51 +48,52 @@ public final class FlushRepository {
   private static final String LAST_SEQUENCE =
       "SELECT last_sequence FROM flush_ledger WHERE dp_instance_id = ?";
 
+  // FOR NO KEY UPDATE is the lock the UPDATE itself takes; unlike FOR UPDATE it does not block
+  // inserts elsewhere that merely reference these rows by foreign key.
   private static final String LOCK_KEYS =
-      "SELECT id FROM api_key WHERE id = ANY(?) ORDER BY id FOR UPDATE";
+      "SELECT count(*) FROM (SELECT id FROM api_key WHERE id = ANY(?) ORDER BY id FOR NO KEY UPDATE) l";
 
   private static final String LOCK_PROVIDER_KEYS =
-      "SELECT id FROM provider_key WHERE id = ANY(?) ORDER BY id FOR UPDATE";
+      "SELECT count(*) FROM (SELECT id FROM provider_key WHERE id = ANY(?) ORDER BY id"
+          + " FOR NO KEY UPDATE) l";
+
+  private static final String MISSING_KEYS =
+      "SELECT x FROM unnest(?::int8[]) x WHERE NOT EXISTS (SELECT 1 FROM api_key WHERE id = x)"
+          + " ORDER BY x LIMIT 5";
+
+  private static final String MISSING_PROVIDER_KEYS =
+      "SELECT x FROM unnest(?::int8[]) x"
+          + " WHERE NOT EXISTS (SELECT 1 FROM provider_key WHERE id = x) ORDER BY x LIMIT 5";
 
   private static final String LOCK_GROUPS =
       """
-      SELECT id FROM provider_group
-       WHERE id IN (SELECT group_id FROM provider_key WHERE id = ANY(?))
-       ORDER BY id FOR UPDATE
+      SELECT count(*) FROM (SELECT id FROM provider_group
+                             WHERE id IN (SELECT group_id FROM provider_key WHERE id = ANY(?))
+                             ORDER BY id FOR NO KEY UPDATE) l
       """;
 
-  // Repeated ids in one batch are summed first: UPDATE ... FROM would apply only one of them.
+  // Ids are unique here: repeated ones were summed by KeyRows (UPDATE ... FROM would apply one).
   private static final String UPDATE_KEYS =
       """
       UPDATE api_key k
-         SET requests = k.requests + d.requests,
-             success_requests = k.success_requests + d.success_requests,
-             failure_requests = k.failure_requests + d.failure_requests,
-             prompt_tokens = k.prompt_tokens + d.prompt_tokens,
-             completion_tokens = k.completion_tokens + d.completion_tokens,
-             total_tokens = k.total_tokens + d.total_tokens,
-             quota_used = k.quota_used + d.total_tokens,
-             last_accessed_at = GREATEST(k.last_accessed_at, d.last_accessed_at)
-        FROM (SELECT id,
-                     sum(r)::bigint AS requests, sum(s)::bigint AS success_requests,
-                     sum(f)::bigint AS failure_requests, sum(p)::bigint AS prompt_tokens,
-                     sum(c)::bigint AS completion_tokens, sum(t)::bigint AS total_tokens,
-                     to_timestamp(NULLIF(max(a), 0) / 1000.0) AS last_accessed_at
-                FROM unnest(?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::int8[],
-                            ?::int8[], ?::int8[]) AS u(id, r, s, f, p, c, t, a)
-               GROUP BY id) d
+         SET requests = k.requests + d.r,
+             success_requests = k.success_requests + d.s,
+             failure_requests = k.failure_requests + d.f,
+             prompt_tokens = k.prompt_tokens + d.p,
+             completion_tokens = k.completion_tokens + d.c,
+             total_tokens = k.total_tokens + d.t,
+             quota_used = k.quota_used + d.t,
+             last_accessed_at = GREATEST(k.last_accessed_at, to_timestamp(NULLIF(d.a, 0) / 1000.0))
+        FROM unnest(?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::int8[],
+                    ?::int8[]) AS d(id, r, s, f, p, c, t, a)
        WHERE k.id = d.id
       """;
 
   private static final String PROVIDER_DELTAS =
       """
-      SELECT id,
-             sum(r)::bigint AS requests, sum(s)::bigint AS success_requests,
-             sum(f)::bigint AS failure_requests, sum(p)::bigint AS prompt_tokens,
-             sum(c)::bigint AS completion_tokens, sum(t)::bigint AS total_tokens
-        FROM unnest(?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::int8[])
-             AS u(id, r, s, f, p, c, t)
-       GROUP BY id
+      SELECT * FROM unnest(?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::int8[],
+                           ?::int8[]) AS u(id, requests, success_requests, failure_requests,
+                                            prompt_tokens, completion_tokens, total_tokens)
       """;
 
   private static final String UPDATE_PROVIDER_KEYS =
@@ -182,23 +181,45 @@ public final class FlushRepository {
     }
     PGConnection pg = connection.unwrap(PGConnection.class);
 
-    long[] keyIds = referencedKeyIds(batch);
-    lockAll(connection, pg, LOCK_KEYS, keyIds, "key_id", "api key");
-    long[] providerKeyIds = referencedProviderKeyIds(batch);
-    lockAll(connection, pg, LOCK_PROVIDER_KEYS, providerKeyIds, "provider_key_id", "provider key");
+    lockAll(connection, pg, LOCK_KEYS, MISSING_KEYS, referencedKeyIds(batch), "api key key_id");
+    lockAll(
+        connection,
+        pg,
+        LOCK_PROVIDER_KEYS,
+        MISSING_PROVIDER_KEYS,
+        referencedProviderKeyIds(batch),
+        "provider key provider_key_id");
 
     if (batch.getKeyDeltasCount() > 0) {
-      updateKeys(connection, pg, batch.getKeyDeltasList());
+      DeltaRows keys =
+          DeltaRows.of(
+              batch.getKeyDeltasList(),
+              KeyDelta::getKeyId,
+              KeyDelta::getCounters,
+              KeyDelta::getLastAccessedAtUnixMs);
+      try (PreparedStatement statement = connection.prepareStatement(UPDATE_KEYS)) {
+        int next = keys.bind(statement, pg, 1);
+        statement.setArray(next, pg.createArrayOf("int8", keys.lastAccess));
+        statement.executeUpdate();
+      }
     }
     if (batch.getProviderKeyDeltasCount() > 0) {
-      List<ProviderKeyDelta> deltas = batch.getProviderKeyDeltasList();
-      long[] deltaIds = deltas.stream().mapToLong(ProviderKeyDelta::getProviderKeyId).toArray();
+      DeltaRows providers =
+          DeltaRows.of(
+              batch.getProviderKeyDeltasList(),
+              ProviderKeyDelta::getProviderKeyId,
+              ProviderKeyDelta::getCounters,
+              d -> 0);
       try (PreparedStatement lock = connection.prepareStatement(LOCK_GROUPS)) {
-        lock.setArray(1, pg.createArrayOf("int8", deltaIds));
+        lock.setArray(1, pg.createArrayOf("int8", providers.ids));
         lock.executeQuery().close();
       }
-      updateProviderKeysAndGroups(connection, pg, UPDATE_PROVIDER_KEYS, deltas);
-      updateProviderKeysAndGroups(connection, pg, UPDATE_GROUPS, deltas);
+      for (String sql : new String[] {UPDATE_PROVIDER_KEYS, UPDATE_GROUPS}) {
+        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+          providers.bind(statement, pg, 1);
+          statement.executeUpdate();
+        }
+      }
     }
     if (batch.getBucketsCount() > 0) {
       upsertBuckets(connection, pg, batch.getBucketsList());
@@ -251,68 +272,49 @@ public final class FlushRepository {
     return ids.filter(id -> id != 0).sorted().distinct().toArray();
   }
 
-  /** Locks the rows of {@code sortedIds} in id order; rejects the batch if any does not exist. */
+  /**
+   * Locks the rows of {@code ids} in id order and rejects the batch if any of them does not exist.
+   * Only the count travels back; the missing ids are looked up when the count falls short.
+   */
   private static void lockAll(
       Connection connection,
       PGConnection pg,
-      String sql,
-      long[] sortedIds,
-      String field,
+      String lockSql,
+      String missingSql,
+      long[] ids,
       String what)
       throws SQLException {
-    if (sortedIds.length == 0) {
+    if (ids.length == 0) {
       return;
     }
-    long[] found = new long[sortedIds.length];
-    int count = 0;
-    try (PreparedStatement statement = connection.prepareStatement(sql)) {
-      statement.setArray(1, pg.createArrayOf("int8", sortedIds));
+    Array idArray = pg.createArrayOf("int8", ids);
+    long locked;
+    try (PreparedStatement statement = connection.prepareStatement(lockSql)) {
+      statement.setArray(1, idArray);
+      try (ResultSet rows = statement.executeQuery()) {
+        rows.next();
+        locked = rows.getLong(1);
+      }
+    }
+    if (locked == ids.length) {
+      return;
+    }
+    List<Long> missing = new ArrayList<>();
+    try (PreparedStatement statement = connection.prepareStatement(missingSql)) {
+      statement.setArray(1, idArray);
       try (ResultSet rows = statement.executeQuery()) {
         while (rows.next()) {
-          found[count++] = rows.getLong(1);
+          missing.add(rows.getLong(1));
         }
       }
     }
-    if (count == sortedIds.length) {
-      return;
-    }
-    long[] existing = Arrays.copyOf(found, count);
-    List<Long> missing = new ArrayList<>();
-    for (long id : sortedIds) {
-      if (Arrays.binarySearch(existing, id) < 0 && missing.size() < 5) {
-        missing.add(id);
-      }
-    }
+    long more = ids.length - locked - missing.size();
     throw new InvalidFlushException(
         "unknown "
             + what
-            + " "
-            + field
-            + (sortedIds.length - count > 1 ? "s " : " ")
+            + (ids.length - locked > 1 ? "s " : " ")
             + missing
-            + (sortedIds.length - count > missing.size()
-                ? " and " + (sortedIds.length - count - missing.size()) + " more"
-                : ""));
-  }
-
-  private static void updateKeys(Connection connection, PGConnection pg, List<KeyDelta> deltas)
-      throws SQLException {
-    try (PreparedStatement statement = connection.prepareStatement(UPDATE_KEYS)) {
-      statement.setArray(1, longs(pg, deltas, KeyDelta::getKeyId));
-      bindCounters(statement, 2, pg, deltas, KeyDelta::getCounters);
-      statement.setArray(8, longs(pg, deltas, KeyDelta::getLastAccessedAtUnixMs));
-      statement.executeUpdate();
-    }
-  }
-
-  private static void updateProviderKeysAndGroups(
-      Connection connection, PGConnection pg, String sql, List<ProviderKeyDelta> deltas)
-      throws SQLException {
-    try (PreparedStatement statement = connection.prepareStatement(sql)) {
-      statement.setArray(1, longs(pg, deltas, ProviderKeyDelta::getProviderKeyId));
-      bindCounters(statement, 2, pg, deltas, ProviderKeyDelta::getCounters);
-      statement.executeUpdate();
-    }
+            + (more > 0 ? " and " + more + " more" : ""));
   }
 
   private static void upsertBuckets(
@@ -323,7 +325,7 @@ public final class FlushRepository {
       statement.setArray(3, longs(pg, buckets, UsageBucket::getProviderKeyId));
       statement.setArray(
           4, pg.createArrayOf("text", buckets.stream().map(UsageBucket::getModel).toArray()));
-      bindCounters(statement, 5, pg, buckets, UsageBucket::getCounters);
+      DeltaRows.counters(buckets, UsageBucket::getCounters).bindCounters(statement, pg, 5);
       statement.setArray(11, longs(pg, buckets, UsageBucket::getLatencyMsSum));
       statement.executeUpdate();
     }
@@ -351,38 +353,6 @@ public final class FlushRepository {
           10, pg.createArrayOf("text", errors.stream().map(ErrorEvent::getRequestId).toArray()));
       statement.executeUpdate();
     }
-  }
-
-  /** Binds the six counter arrays at {@code first}..{@code first + 5}. */
-  private static <T> void bindCounters(
-      PreparedStatement statement,
-      int first,
-      PGConnection pg,
-      List<T> rows,
-      java.util.function.Function<T, Counters> counters)
-      throws SQLException {
-    int n = rows.size();
-    long[] requests = new long[n];
-    long[] success = new long[n];
-    long[] failure = new long[n];
-    long[] prompt = new long[n];
-    long[] completion = new long[n];
-    long[] total = new long[n];
-    for (int i = 0; i < n; i++) {
-      Counters c = counters.apply(rows.get(i));
-      requests[i] = c.getRequests();
-      success[i] = c.getSuccessRequests();
-      failure[i] = c.getFailureRequests();
-      prompt[i] = c.getPromptTokens();
-      completion[i] = c.getCompletionTokens();
-      total[i] = c.getTotalTokens();
-    }
-    statement.setArray(first, pg.createArrayOf("int8", requests));
-    statement.setArray(first + 1, pg.createArrayOf("int8", success));
-    statement.setArray(first + 2, pg.createArrayOf("int8", failure));
-    statement.setArray(first + 3, pg.createArrayOf("int8", prompt));
-    statement.setArray(first + 4, pg.createArrayOf("int8", completion));
-    statement.setArray(first + 5, pg.createArrayOf("int8", total));
   }
 
   private static <T> Array longs(PGConnection pg, List<T> rows, ToLongFunction<T> field)
