@@ -283,19 +283,25 @@ random_token() { head -c 32 /dev/urandom | base64 -w 0 | tr -d '=' | tr '+/' '-_
 
 # --- PostgreSQL and Redis ------------------------------------------------------------------------
 
-# SQL as a role that may create databases: the postgres OS user (peer auth, Debian's default), or
-# role postgres over loopback when the server trusts it.
+# SQL as a role that may create databases: role tollgate itself when it has CREATEDB, else the
+# postgres OS user (peer auth, Debian's default), else role postgres over loopback when the server
+# trusts it.
 PSQL_ADMIN=()
 pick_admin_psql() {
-  local -a tries=("runuser -u postgres -- psql -X -q -v ON_ERROR_STOP=1 -d postgres"
+  local -a tries=("env PGPASSWORD=tollgate psql -X -q -v ON_ERROR_STOP=1 -w -h 127.0.0.1 -U tollgate -d tollgate"
+    "runuser -u postgres -- psql -X -q -v ON_ERROR_STOP=1 -d postgres"
     "psql -X -q -v ON_ERROR_STOP=1 -w -h 127.0.0.1 -U postgres -d postgres")
   local try
   for try in "${tries[@]}"; do
     read -r -a PSQL_ADMIN <<<"$try"
-    if (cd / && "${PSQL_ADMIN[@]}" -Atc 'SELECT 1' </dev/null >/dev/null 2>&1); then return 0; fi
+    if [[ "$(cd / && "${PSQL_ADMIN[@]}" -Atc \
+      'SELECT rolcreatedb OR rolsuper FROM pg_roles WHERE rolname = current_user' \
+      </dev/null 2>/dev/null)" == t ]]; then
+      return 0
+    fi
   done
-  die "cannot run SQL as a PostgreSQL superuser to create $BENCH_DB; create it yourself: \
-CREATE DATABASE $BENCH_DB OWNER tollgate"
+  die "no PostgreSQL role here may create $BENCH_DB (tried tollgate, OS user postgres, role \
+postgres); create it yourself: CREATE DATABASE $BENCH_DB OWNER tollgate"
 }
 admin_psql() { (cd / && "${PSQL_ADMIN[@]}" "$@" </dev/null); }
 
