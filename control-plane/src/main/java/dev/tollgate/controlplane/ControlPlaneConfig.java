@@ -32,8 +32,11 @@ public interface ControlPlaneConfig {
     @WithDefault("200ms")
     Duration pollInterval();
 
-    /** Longest silence on a Watch stream before a heartbeat is sent (the contract says 5 s). */
-    @WithDefault("5s")
+    /**
+     * Silence on a Watch stream after which a heartbeat is sent. Checked at every poll, so the gap
+     * can exceed it by one poll interval: 4 s keeps the contract's "at least every 5 s".
+     */
+    @WithDefault("4s")
     Duration heartbeatInterval();
 
     /**
