@@ -18,11 +18,11 @@ public class ProblemException extends RuntimeException {
   }
 
   public static ProblemException badRequest(String field, String detail) {
-    return new ProblemException(400, "Invalid request", detail, field);
+    return new ProblemException(400, "Bad Request", detail, field);
   }
 
   public static ProblemException notFound(String what, long id) {
-    return new ProblemException(404, "Not found", what + " " + id + " does not exist", "id");
+    return new ProblemException(404, "Not Found", what + " " + id + " does not exist", "id");
   }
 
   public static ProblemException conflict(String field, String detail) {

@@ -78,7 +78,7 @@ public class ProblemExceptionMappers {
     } else {
       detail = "the request body is not valid: " + e.getOriginalMessage();
     }
-    return Problem.of(400, "Invalid request", detail, field);
+    return Problem.of(400, "Bad Request", detail, field);
   }
 
   private static String fieldOf(JsonProcessingException e) {

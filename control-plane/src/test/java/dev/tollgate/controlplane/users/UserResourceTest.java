@@ -156,7 +156,7 @@ class UserResourceTest {
         .statusCode(400)
         .contentType(startsWith("application/problem+json"))
         .body("type", equalTo("about:blank"))
-        .body("title", equalTo("Invalid request"))
+        .body("title", equalTo("Bad Request"))
         .body("status", equalTo(400))
         .body("field", equalTo(field))
         .body("detail", notNullValue());
