@@ -86,6 +86,9 @@ final class Exchange {
       abort(status, code, message, TokenUsage.NONE);
       return;
     }
+    // Recorded before the answer goes out: once the last response ends, shutdown drains the meter
+    // for the final flush, and a count recorded after that would be lost.
+    finish(status, false, TokenUsage.NONE, code, message);
     // Headers copied from an upstream answer that failed before its first byte reached the client.
     response.headers().clear();
     response
@@ -99,7 +102,6 @@ final class Exchange {
                 ctx.request().connection().close();
               }
             });
-    finish(status, false, TokenUsage.NONE, code, message);
   }
 
   /**

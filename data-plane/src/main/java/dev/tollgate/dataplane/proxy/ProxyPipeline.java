@@ -47,6 +47,7 @@ public class ProxyPipeline {
   private final UpstreamClient upstream;
   private final UsageMeter meter;
   private final RequestMetrics metrics;
+  private final ShutdownGate gate;
   private final int maxBodyBytes;
 
   ProxyPipeline(
@@ -56,6 +57,7 @@ public class ProxyPipeline {
       UpstreamClient upstream,
       UsageMeter meter,
       RequestMetrics metrics,
+      ShutdownGate gate,
       DataPlaneConfig config) {
     this.replica = replica;
     this.authenticator = authenticator;
@@ -63,6 +65,7 @@ public class ProxyPipeline {
     this.upstream = upstream;
     this.meter = meter;
     this.metrics = metrics;
+    this.gate = gate;
     this.maxBodyBytes = config.maxRequestBodyBytes();
   }
 
@@ -100,15 +103,28 @@ public class ProxyPipeline {
               .put("owned_by", "tollgate"));
     }
     exchange.keyId = 0;
+    exchange.finish(200, true, TokenUsage.NONE, null, null);
     exchange
         .response
         .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
         .end(new JsonObject().put("object", "list").put("data", data).toBuffer());
-    exchange.finish(200, true, TokenUsage.NONE, null, null);
+  }
+
+  /** Any other path or method under /v1: not metered. */
+  public void unknownEndpoint(RoutingContext ctx) {
+    Exchange.begin(ctx, meter, metrics)
+        .fail(
+            404,
+            "unknown_url",
+            "Unknown request URL: " + ctx.request().method() + " " + ctx.request().path() + ".");
   }
 
   /** The view the key was checked against, or null once the client has been refused. */
   private ConfigView authenticate(Exchange exchange) {
+    if (!gate.open()) {
+      exchange.failAndClose(503, "shutting_down", "This gateway replica is shutting down; retry.");
+      return null;
+    }
     ConfigView view = replica.view();
     if (view == null) {
       exchange.fail(503, "not_ready", "The gateway has not loaded its configuration yet.");

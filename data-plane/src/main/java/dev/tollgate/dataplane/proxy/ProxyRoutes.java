@@ -14,5 +14,8 @@ public class ProxyRoutes {
   void mount(@Observes Router router, ProxyPipeline pipeline) {
     router.post("/v1/chat/completions").handler(pipeline::chatCompletions);
     router.get("/v1/models").handler(pipeline::models);
+    // Anything else under /v1 gets an OpenAI-shaped 404 rather than Quarkus' HTML page, so SDKs
+    // can parse it.
+    router.route("/v1/*").handler(pipeline::unknownEndpoint);
   }
 }

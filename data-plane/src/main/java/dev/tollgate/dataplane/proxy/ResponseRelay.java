@@ -163,23 +163,24 @@ final class ResponseRelay {
     if (exchange.finished()) {
       return;
     }
+    // Counted before the client's response ends (see Exchange#fail for why).
     if (usage == null) {
-      exchange.response.end();
       exchange.finish(
           status,
           false,
           TokenUsage.NONE,
           "upstream_" + status,
           errorHead.toString(StandardCharsets.UTF_8));
+      exchange.response.end();
       return;
     }
     Buffer tail = usage.onEnd();
+    exchange.finish(status, true, usage.usage(), null, null);
     if (tail.length() > 0) {
       exchange.response.end(tail);
     } else {
       exchange.response.end();
     }
-    exchange.finish(status, true, usage.usage(), null, null);
   }
 
   private void onFailure(Throwable failure) {

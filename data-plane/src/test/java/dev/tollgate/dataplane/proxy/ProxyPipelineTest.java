@@ -134,6 +134,14 @@ class ProxyPipelineTest {
   }
 
   @Test
+  void answersAnOpenAiShaped404ForAnUnknownEndpoint() {
+    assertError(
+        given().header("Authorization", "Bearer " + AUTH_SECRET).get("/v1/embeddings"),
+        404,
+        "unknown_url");
+  }
+
+  @Test
   void listsTheModelsOfTheKeysActiveGroupsThatHaveAnActiveProviderKey() {
     // When
     Response response =
