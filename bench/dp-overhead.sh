@@ -16,10 +16,11 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 readonly ROOT
-readonly STUB_JAR=$ROOT/bench/stub-upstream/target/stub-upstream.jar
-readonly LOADGEN_JAR=$ROOT/bench/loadgen/target/loadgen.jar
-readonly CP_JAR=$ROOT/control-plane/target/quarkus-app/quarkus-run.jar
-readonly DP_JAR=$ROOT/data-plane/target/quarkus-app/quarkus-run.jar
+# Where the build puts them; each run copies them first (see "snapshot" below).
+STUB_JAR=$ROOT/bench/stub-upstream/target/stub-upstream.jar
+LOADGEN_JAR=$ROOT/bench/loadgen/target/loadgen.jar
+CP_JAR=$ROOT/control-plane/target/quarkus-app/quarkus-run.jar
+DP_JAR=$ROOT/data-plane/target/quarkus-app/quarkus-run.jar
 
 # Ports of their own, so a quickstart (8080/8081/9090) can keep running beside a benchmark.
 STUB_PORT=${BENCH_STUB_PORT:-19090}
@@ -185,20 +186,6 @@ for p in "BENCH_STUB_PORT=$STUB_PORT" "BENCH_CP_PORT=$CP_PORT" "BENCH_DP_PORT=$D
   fi
 done
 
-# --- CPU pinning -------------------------------------------------------------------------------
-
-LOADGEN_CMD=(java -Xms256m -Xmx256m -jar "$LOADGEN_JAR")
-SERVER_PREFIX=()
-if [[ $PIN == split ]]; then
-  command -v taskset >/dev/null 2>&1 || die "--pin split needs taskset (apt-get install util-linux), or use --pin none"
-  LOADGEN_CMD=(taskset -c "$LOADGEN_CPUS" "${LOADGEN_CMD[@]}")
-  SERVER_PREFIX=(taskset -c "$SERVER_CPUS")
-  PIN_NOTE="load generator on CPU $LOADGEN_CPUS; stub, CP and DP share CPU $SERVER_CPUS; \
-PostgreSQL and Redis are not pinned"
-else
-  PIN_NOTE="not pinned: load generator, stub, CP and DP share all $(nproc) CPUs"
-fi
-
 # --- build -------------------------------------------------------------------------------------
 
 cd "$ROOT"
@@ -219,12 +206,40 @@ for jar in "${jars[@]}"; do
   [[ -f $jar ]] || die "the build did not produce $jar"
 done
 
-# --- processes and cleanup ---------------------------------------------------------------------
+# --- snapshot ----------------------------------------------------------------------------------
 
 RUN_DIR=$ROOT/.tollgate/bench/dp-overhead-$(date -u +%Y%m%dT%H%M%SZ)
 readonly RUN_DIR
-mkdir -p "$RUN_DIR"
+mkdir -p "$RUN_DIR/apps"
 readonly RESULTS=$RUN_DIR/results.jsonl
+# Others rebuild these jars in a shared checkout at any time; a JVM whose lib/ is replaced under it
+# fails mid-run. So the run uses copies (removed on exit).
+snapshot() { # name jar -> path of the copied jar; copies the jar's directory (its lib/ with it)
+  cp -a "$(dirname "$2")" "$RUN_DIR/apps/$1" && printf '%s' "$RUN_DIR/apps/$1/$(basename "$2")"
+}
+STUB_JAR=$(snapshot stub "$STUB_JAR")
+LOADGEN_JAR=$(snapshot loadgen "$LOADGEN_JAR")
+if wants dp; then
+  CP_JAR=$(snapshot cp "$CP_JAR")
+  DP_JAR=$(snapshot dp "$DP_JAR")
+fi
+
+# --- CPU pinning -------------------------------------------------------------------------------
+
+LOADGEN_CMD=(java -Xms256m -Xmx256m -jar "$LOADGEN_JAR")
+SERVER_PREFIX=()
+if [[ $PIN == split ]]; then
+  command -v taskset >/dev/null 2>&1 || die "--pin split needs taskset (apt-get install util-linux), or use --pin none"
+  LOADGEN_CMD=(taskset -c "$LOADGEN_CPUS" "${LOADGEN_CMD[@]}")
+  SERVER_PREFIX=(taskset -c "$SERVER_CPUS")
+  PIN_NOTE="load generator on CPU $LOADGEN_CPUS; stub, CP and DP share CPU $SERVER_CPUS; \
+PostgreSQL and Redis are not pinned"
+else
+  PIN_NOTE="not pinned: load generator, stub, CP and DP share all $(nproc) CPUs"
+fi
+
+# --- processes and cleanup ---------------------------------------------------------------------
+
 declare -A PIDS=()
 STARTED=()
 DB_CREATED=false
@@ -253,6 +268,7 @@ stop_all() {
     admin_psql -c "DROP DATABASE IF EXISTS $BENCH_DB WITH (FORCE)" >/dev/null 2>&1 ||
       log "could not drop database $BENCH_DB"
   fi
+  rm -rf "$RUN_DIR/apps"
   if ((${#STARTED[@]} > 0)); then log "stopped ${STARTED[*]}; logs and results in $RUN_DIR"; fi
 }
 trap 'stop_all' EXIT
@@ -389,6 +405,9 @@ LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
   echo "Tollgate DP overhead, $(date -u +%Y-%m-%dT%H:%M:%SZ), commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
   echo "machine: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), load average before: $LOAD_BEFORE"
   echo "pinning: $PIN_NOTE"
+  if wants dp; then
+    echo "jars: CP built $(date -u -r "$CP_JAR" +%H:%M:%SZ), DP built $(date -u -r "$DP_JAR" +%H:%M:%SZ) (working tree, maybe past the commit above)"
+  fi
   echo "load: fixed $RATE req/s (open loop) and saturation with $CONNECTIONS connections (closed loop),"
   echo "      ${DURATION}s measured each after ${SETTLE}s settling; ${WARMUP}s saturation warm-up per target"
 } | tee "$RUN_DIR/header.txt" >&2
