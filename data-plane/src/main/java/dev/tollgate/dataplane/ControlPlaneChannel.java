@@ -56,6 +56,15 @@ public class ControlPlaneChannel {
     return channel;
   }
 
+  /**
+   * Lets the next call try to connect at once. gRPC's own reconnect backoff grows to two minutes;
+   * after a CP restart the replica and the flusher retry on their own, shorter schedules, and
+   * without this their calls would fail fast until gRPC's timer allowed a new connection.
+   */
+  public void reconnectNow() {
+    channel.resetConnectBackoff();
+  }
+
   @PreDestroy
   void close() throws InterruptedException {
     channel.shutdown();

@@ -60,8 +60,13 @@ public final class FakeControlPlane {
   private final Map<Long, ProviderKey> providerKeys = new HashMap<>();
 
   public FakeControlPlane() {
+    this(0);
+  }
+
+  /** On a fixed port (0 = any), e.g. to stand in for a CP that restarts. */
+  public FakeControlPlane(int port) {
     this.server =
-        NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+        NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port))
             .addService(ServerInterceptors.intercept(new Config(), new RequireToken()))
             .addService(ServerInterceptors.intercept(new Usage(), new RequireToken()))
             .build();

@@ -45,6 +45,7 @@ public class ConfigWatchClient {
           Status.Code.DATA_LOSS);
 
   private final ConfigReplica replica;
+  private final ControlPlaneChannel channel;
   private final ConfigServiceGrpc.ConfigServiceStub stub;
   private final DataPlaneConfig.Replica settings;
   private final ScheduledExecutorService scheduler =
@@ -64,6 +65,7 @@ public class ConfigWatchClient {
 
   ConfigWatchClient(ConfigReplica replica, ControlPlaneChannel channel, DataPlaneConfig config) {
     this.replica = replica;
+    this.channel = channel;
     this.stub = ConfigServiceGrpc.newStub(channel.channel());
     this.settings = config.replica();
     this.backoffMs = settings.retryMinBackoff().toMillis();
@@ -231,6 +233,12 @@ public class ConfigWatchClient {
     }
     long delay = backoffMs / 2 + ThreadLocalRandom.current().nextLong(backoffMs / 2 + 1);
     backoffMs = Math.min(backoffMs * 2, settings.retryMaxBackoff().toMillis());
-    scheduler.schedule(attempt, delay, TimeUnit.MILLISECONDS);
+    scheduler.schedule(
+        () -> {
+          channel.reconnectNow();
+          attempt.run();
+        },
+        delay,
+        TimeUnit.MILLISECONDS);
   }
 }

@@ -12,9 +12,11 @@ import java.util.concurrent.TimeUnit;
 @ApplicationScoped
 public class UsageFlushClient {
 
+  private final ControlPlaneChannel channel;
   private final UsageServiceGrpc.UsageServiceBlockingStub stub;
 
   UsageFlushClient(ControlPlaneChannel channel) {
+    this.channel = channel;
     this.stub = UsageServiceGrpc.newBlockingStub(channel.channel());
   }
 
@@ -24,5 +26,10 @@ public class UsageFlushClient {
    */
   public FlushResponse flush(FlushRequest batch, Duration deadline) {
     return stub.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS).flush(batch);
+  }
+
+  /** Before resending after a failure: do not wait out gRPC's reconnect backoff. */
+  public void reconnectNow() {
+    channel.reconnectNow();
   }
 }

@@ -162,6 +162,9 @@ public class UsageFlusher {
               .setSequence(lastAcknowledgedSequence + 1)
               .build();
     }
+    if (consecutiveFailures > 0) {
+      client.reconnectNow();
+    }
     try {
       FlushResponse response = client.flush(pending, callTimeout);
       (response.getDuplicate() ? duplicates : acknowledged).increment();
