@@ -4,7 +4,6 @@ import dev.tollgate.dataplane.upstream.TokenUsage;
 import dev.tollgate.dataplane.usage.RequestOutcome;
 import dev.tollgate.dataplane.usage.UsageMeter;
 import dev.tollgate.proto.config.v1.ApiKey;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
@@ -152,10 +151,6 @@ final class Exchange {
     }
     int status = response.headWritten() ? response.getStatusCode() : 499;
     finish(status, false, TokenUsage.NONE, "client_disconnected", "Client closed the connection.");
-  }
-
-  void write(Buffer bytes) {
-    response.write(bytes);
   }
 
   private static String requestId(String fromClient) {

@@ -18,7 +18,6 @@ import io.vertx.core.http.RequestOptions;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.net.ConnectException;
-import java.net.UnknownHostException;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeoutException;
@@ -131,14 +130,6 @@ public class UpstreamClient {
    */
   public long idleTimeoutMs() {
     return idleTimeoutMs;
-  }
-
-  /** Whether a failure means no connection could be made (answered 502). */
-  public static boolean isConnectFailure(Throwable failure) {
-    return failure instanceof ConnectException
-        || failure instanceof UnknownHostException
-        || failure instanceof io.netty.channel.ConnectTimeoutException
-        || (failure.getCause() != null && failure.getCause() instanceof ConnectException);
   }
 
   /** Whether a failure is a timeout (first byte or idle). */
