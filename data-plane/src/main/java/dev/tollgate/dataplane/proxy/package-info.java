@@ -9,6 +9,8 @@
  *
  * <p>Counting: a request holding a valid key is recorded exactly once, when its response ends, its
  * upstream fails, or its client disconnects, whichever happens first; success means a 2xx answered
- * completely. Requests refused at authentication are not recorded.
+ * completely. It is recorded before its response ends, so it is in the meter before shutdown's
+ * final drain. Requests refused at authentication, and new requests refused with 503 once SIGTERM
+ * has closed the {@link dev.tollgate.dataplane.proxy.ShutdownGate}, are not recorded.
  */
 package dev.tollgate.dataplane.proxy;
