@@ -181,8 +181,23 @@ tollgate_login_works() {
     -d tollgate -Atc 'SELECT 1' </dev/null >/dev/null 2>&1
 }
 
+# True when role tollgate logs in with its password, may create databases, and all of them exist:
+# then nothing needs a superuser (which a PostgreSQL run elsewhere may not offer).
+already_set_up() {
+  local wanted
+  wanted=$(printf "'%s'," "${DATABASES[@]}")
+  [[ "$(PGPASSWORD=$DB_PASSWORD PGCONNECT_TIMEOUT=5 psql -X -w -h "$PG_HOST" -p "$PG_PORT" \
+    -U "$DB_ROLE" -d tollgate -Atc "SELECT (SELECT rolcreatedb FROM pg_roles WHERE rolname = current_user)
+      AND (SELECT count(*) FROM pg_database WHERE datname IN (${wanted%,})) = ${#DATABASES[@]}" \
+    </dev/null 2>/dev/null)" == t ]]
+}
+
 ensure_role_and_databases() {
   command -v psql >/dev/null 2>&1 || apt_install postgresql-client
+  if already_set_up; then
+    log "PostgreSQL ready: role $DB_ROLE, databases ${DATABASES[*]}"
+    return
+  fi
   pick_admin_psql
   # Setting the same password again is harmless and repairs a role created without one.
   # CREATEDB: each end-to-end test run creates (and drops) a database of its own.
