@@ -33,7 +33,7 @@ readonly START_TIMEOUT=${START_TIMEOUT:-90}
 readonly STOP_TIMEOUT=30
 
 DURATION=20
-WARMUP=5
+WARMUP=10
 SETTLE=2
 RATE=1000
 CONNECTIONS=32
@@ -56,11 +56,12 @@ Usage: bench/dp-overhead.sh [options]
 
 Runs the same chat completion against the stub upstream directly and through the data plane, in one
 run: a warm-up at saturation, then per target a fixed rate (non-streaming), saturation
-(non-streaming) and a fixed rate (streaming), and prints them side by side. About 2.5 minutes with
+(non-streaming) and a fixed rate (streaming), and prints them side by side. About 3 minutes with
 the defaults; everything it starts is stopped on exit.
 
   --duration S        measured seconds per scenario (default 20)
-  --warmup S          seconds at saturation per target before measuring, discarded (default 5)
+  --warmup S          seconds at saturation per target before measuring, half non-streaming and
+                      half streaming (without --no-stream), discarded (default 10)
   --settle S          seconds at each scenario's own load before its measurement (default 2)
   --rate N            the fixed rate, requests per second (default 1000)
   --connections N     connections at saturation (default 32)
@@ -174,10 +175,15 @@ for tool in java curl jq; do
   command -v "$tool" >/dev/null 2>&1 || die "$tool is required (apt-get install ${tool/java/default-jdk-headless})"
 done
 
-# One benchmark at a time on this machine: two would share ports, the database and the CPUs.
-readonly LOCK_FILE=${TMPDIR:-/tmp}/tollgate-dp-overhead.lock
+# One benchmark at a time on this machine: two would share ports, the database and, worst, the
+# CPUs, and both would measure the other. Any bench/ script may take the same lock (flock) to wait
+# for this one.
+readonly LOCK_FILE=${TMPDIR:-/tmp}/tollgate-bench.lock
 exec 8>>"$LOCK_FILE"
-flock -n 8 || die "another bench/dp-overhead.sh is running (lock $LOCK_FILE)"
+if ! flock -n 8; then
+  log "another benchmark holds $LOCK_FILE; waiting up to 10 minutes for it"
+  flock -w 600 8 || die "another benchmark still holds $LOCK_FILE after 10 minutes"
+fi
 
 port_taken() { timeout 2 bash -c ">/dev/tcp/127.0.0.1/$1" 2>/dev/null; }
 for p in "BENCH_STUB_PORT=$STUB_PORT" "BENCH_CP_PORT=$CP_PORT" "BENCH_DP_PORT=$DP_PORT"; do
@@ -278,7 +284,8 @@ trap 'exit 143' TERM
 start() { # name logfile command...
   local name=$1 logfile=$2
   shift 2
-  "$@" >"$logfile" 2>&1 &
+  # 8>&-: a server must not hold the benchmark lock.
+  "$@" >"$logfile" 2>&1 8>&- &
   PIDS[$name]=$!
   STARTED+=("$name")
 }
@@ -325,7 +332,8 @@ if wants dp; then
   [[ -x $ROOT/scripts/services.sh ]] ||
     die "scripts/services.sh is missing: it starts PostgreSQL and Redis, which the planes need \
 (or measure the stub alone with --targets direct)"
-  "$ROOT/scripts/services.sh" 2>"$RUN_DIR/services.log" ||
+  # 8>&-: a PostgreSQL or Redis it starts lives on and must not hold the benchmark lock.
+  "$ROOT/scripts/services.sh" 2>"$RUN_DIR/services.log" 8>&- ||
     { cat "$RUN_DIR/services.log" >&2; die "scripts/services.sh failed"; }
   pick_admin_psql
   admin_psql -c "DROP DATABASE IF EXISTS $BENCH_DB WITH (FORCE)" >/dev/null 2>&1
@@ -413,9 +421,19 @@ LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 } | tee "$RUN_DIR/header.txt" >&2
 
 for t in "${TARGET_LIST[@]}"; do
+  # A cold JVM on one CPU compiles while it serves: without this the first scenario would measure
+  # the JIT. Both request paths (plain and streaming) get their share.
   log "$t: warm-up, ${WARMUP}s at saturation (discarded)"
-  loadgen "$t" warmup --body-file "$BODY_JSON" --mode saturation --connections "$CONNECTIONS" \
-    --warmup 0 --duration "$WARMUP" >/dev/null
+  if [[ $STREAM == true ]]; then
+    half=$(awk -v w="$WARMUP" 'BEGIN { print w / 2 }')
+    loadgen "$t" warmup --body-file "$BODY_JSON" --mode saturation --connections "$CONNECTIONS" \
+      --warmup 0 --duration "$half" >/dev/null
+    loadgen "$t" warmup-stream --body-file "$BODY_STREAM" --mode saturation \
+      --connections "$CONNECTIONS" --warmup 0 --duration "$half" >/dev/null
+  else
+    loadgen "$t" warmup --body-file "$BODY_JSON" --mode saturation --connections "$CONNECTIONS" \
+      --warmup 0 --duration "$WARMUP" >/dev/null
+  fi
   loadgen "$t" "fixed $RATE/s, json" --body-file "$BODY_JSON" --mode fixed --rate "$RATE" \
     --warmup "$SETTLE" --duration "$DURATION" >>"$RESULTS"
   loadgen "$t" "saturation $CONNECTIONS conns, json" --body-file "$BODY_JSON" --mode saturation \

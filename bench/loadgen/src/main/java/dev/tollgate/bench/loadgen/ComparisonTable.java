@@ -14,7 +14,8 @@ import java.util.Set;
  * Puts the JSON lines of several runs side by side: one block per scenario, one row per target, and
  * for every target but the baseline the latency it adds ({@code +p50}, {@code +p99}: target minus
  * baseline, in ms) and its ratios to the baseline (latency ×, throughput ×). Any number of targets:
- * a new one is just more lines with a new label.
+ * a new one is just more lines with a new label. The last column is the machine's load average when
+ * each run ended.
  */
 final class ComparisonTable {
 
@@ -58,7 +59,11 @@ final class ComparisonTable {
         Math.max(8, byScenario.keySet().stream().mapToInt(String::length).max().orElse(0));
     int labelWidth = Math.max(6, labels.stream().mapToInt(String::length).max().orElse(0));
     String rowFormat =
-        "%-" + scenarioWidth + "s  %-" + labelWidth + "s %9s %7s %9s %8s %8s %8s %8s %6s %6s %7s%n";
+        "%-"
+            + scenarioWidth
+            + "s  %-"
+            + labelWidth
+            + "s %9s %7s %9s %8s %8s %8s %8s %6s %6s %7s %5s%n";
     StringBuilder out = new StringBuilder();
     out.append(
         row(
@@ -74,7 +79,8 @@ final class ComparisonTable {
             "+p99 ms",
             "p50 x",
             "p99 x",
-            "req/s x"));
+            "req/s x",
+            "load"));
     List<String> notes = new ArrayList<>();
     for (Map.Entry<String, Map<String, JsonObject>> scenario : byScenario.entrySet()) {
       JsonObject base = scenario.getValue().get(baseline);
@@ -105,7 +111,8 @@ final class ComparisonTable {
                 isBase ? "" : signed(diff(p99, baseP99)),
                 isBase ? "" : fixed(ratio(p50, baseP50), 2),
                 isBase ? "" : fixed(ratio(p99, baseP99), 2),
-                isBase ? "" : fixed(baseRps > 0 ? rps / baseRps : null, 2)));
+                isBase ? "" : fixed(baseRps > 0 ? rps / baseRps : null, 2),
+                fixed(run.getDouble("loadavg_1m"), 1)));
         first = false;
         notes.addAll(warnings(scenario.getKey(), label, run));
       }

@@ -72,7 +72,8 @@ final class LoadRun {
       for (long i = 0; i < unfinished; i++) {
         measurements.recordError("unfinished", "no answer before the run's drain deadline");
       }
-      return new RunResult(spec, measurements, sent.get(), answered.get(), elapsedSeconds());
+      return new RunResult(
+          spec, measurements, sent.get(), answered.get(), elapsedSeconds(), loadAverage());
     } finally {
       closed = true;
       Future.join(clients.stream().map(TargetClient::close).toList())
@@ -183,6 +184,16 @@ final class LoadRun {
       end = Math.max(end, lastMeasuredEnd.get());
     }
     return (end - measureStart) / 1e9;
+  }
+
+  /** The one-minute load average, or null where Linux' /proc/loadavg is not there. */
+  private static Double loadAverage() {
+    try {
+      String line = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg"));
+      return Double.valueOf(line.substring(0, line.indexOf(' ')));
+    } catch (java.io.IOException | RuntimeException e) {
+      return null;
+    }
   }
 
   private static void sleepUntil(long deadline) {

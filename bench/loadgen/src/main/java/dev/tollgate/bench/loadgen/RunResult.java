@@ -22,7 +22,8 @@ record RunResult(
     Measurements measurements,
     long sentTotal,
     long answeredTotal,
-    double elapsedSeconds) {
+    double elapsedSeconds,
+    Double loadAverage) {
 
   long count() {
     return measurements.ok() + measurements.errorCount();
@@ -58,7 +59,8 @@ record RunResult(
         .put("bytes_in", measurements.bytesIn())
         .put("latency_ms", percentiles(measurements.latency))
         .put("ttfb_ms", percentiles(measurements.firstByte))
-        .put("service_ms", percentiles(measurements.service));
+        .put("service_ms", percentiles(measurements.service))
+        .put("loadavg_1m", loadAverage);
   }
 
   String toHumanLine() {
