@@ -3,12 +3,11 @@ package dev.tollgate.controlplane.usage;
 import dev.tollgate.proto.usage.v1.Counters;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.util.Arrays;
-import java.util.HashMap;
+import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Function;
 import java.util.function.ToLongFunction;
+import java.util.stream.IntStream;
 import org.postgresql.PGConnection;
 
 /**
@@ -45,30 +44,32 @@ final class DeltaRows {
       Function<T, Counters> counters,
       ToLongFunction<T> lastAccess) {
     int n = deltas.size();
-    long[] sorted = new long[n];
+    long[] keys = new long[n];
     for (int i = 0; i < n; i++) {
-      sorted[i] = id.applyAsLong(deltas.get(i));
+      keys[i] = id.applyAsLong(deltas.get(i));
     }
-    Arrays.sort(sorted);
-    int distinct = n == 0 ? 0 : 1;
-    for (int i = 1; i < n; i++) {
-      if (sorted[i] != sorted[i - 1]) {
+    // Rows go to PostgreSQL in id order: the index lookups of the UPDATE then walk the table's
+    // pages in order instead of at random, and repeated ids end up next to each other.
+    int[] order =
+        IntStream.range(0, n)
+            .boxed()
+            .sorted(Comparator.comparingLong(i -> keys[i]))
+            .mapToInt(i -> i)
+            .toArray();
+    int distinct = 0;
+    for (int i = 0; i < n; i++) {
+      if (i == 0 || keys[order[i]] != keys[order[i - 1]]) {
         distinct++;
       }
     }
     DeltaRows rows = new DeltaRows(distinct);
-    Map<Long, Integer> slots = distinct == n ? null : new HashMap<>(distinct * 2);
-    int used = 0;
-    for (T delta : deltas) {
-      long key = id.applyAsLong(delta);
-      int slot;
-      if (slots == null) {
-        slot = used++;
-      } else {
-        Integer seen = slots.putIfAbsent(key, used);
-        slot = seen == null ? used++ : seen;
+    int slot = -1;
+    for (int i = 0; i < n; i++) {
+      T delta = deltas.get(order[i]);
+      if (i == 0 || keys[order[i]] != keys[order[i - 1]]) {
+        slot++;
+        rows.ids[slot] = keys[order[i]];
       }
-      rows.ids[slot] = key;
       rows.add(slot, counters.apply(delta));
       rows.lastAccess[slot] = Math.max(rows.lastAccess[slot], lastAccess.applyAsLong(delta));
     }
