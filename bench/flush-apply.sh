@@ -10,7 +10,14 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 
-"$root/scripts/services.sh" >/dev/null
+"$root/scripts/services.sh" >/dev/null 8>&-
+
+# One benchmark at a time on this machine: bench/dp-overhead.sh takes the same lock.
+exec 8>"${TMPDIR:-/tmp}/tollgate-bench.lock"
+if ! flock -n 8; then
+  echo "waiting for another benchmark to finish…" >&2
+  flock -w 600 8 || { echo "another benchmark still holds the lock after 10 minutes" >&2; exit 1; }
+fi
 
 db=tollgate_bench_flush
 if ! psql -h 127.0.0.1 -U tollgate -d tollgate -tAc "SELECT 1 FROM pg_database WHERE datname = '$db'" 2>/dev/null | grep -q 1; then

@@ -10,7 +10,9 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.ToLongFunction;
 import java.util.stream.LongStream;
@@ -24,9 +26,14 @@ import org.postgresql.PGConnection;
  * {@code bench/flush-apply} runs exactly this code.
  *
  * <p>Row locks are taken per table in a fixed order (api_key, provider_key, provider_group,
- * usage_minute) and, within a table, in ascending key order, by an explicit {@code SELECT … ORDER
- * BY id FOR UPDATE} before the {@code UPDATE}: an {@code UPDATE … FROM} alone locks rows in
- * whatever order its join produces, which lets two concurrent flushes deadlock.
+ * usage_minute) and, within a table, in ascending key order, so two concurrent flushes never wait
+ * on each other in a cycle. An {@code UPDATE … FROM} locks rows in the order its join produces
+ * them: the arrays are therefore bound sorted by id ({@link DeltaRows}) and hash joins are turned
+ * off for the transaction, so the join is a nested loop (or a merge join) driven by the sorted
+ * arrays, which PostgreSQL emits in their order. That costs nothing and saves a separate {@code
+ * SELECT … FOR UPDATE} pass over every row; where the order cannot come from the input (the groups,
+ * rolled up through an aggregate) an explicit ordered lock is taken. A deadlock that still happens,
+ * against some other writer, is retried by {@link UsageFlushService}.
  */
 public final class FlushRepository {
 
@@ -48,14 +55,11 @@ public final class FlushRepository {
   private static final String LAST_SEQUENCE =
       "SELECT last_sequence FROM flush_ledger WHERE dp_instance_id = ?";
 
-  // FOR NO KEY UPDATE is the lock the UPDATE itself takes; unlike FOR UPDATE it does not block
-  // inserts elsewhere that merely reference these rows by foreign key.
-  private static final String LOCK_KEYS =
-      "SELECT count(*) FROM (SELECT id FROM api_key WHERE id = ANY(?) ORDER BY id FOR NO KEY UPDATE) l";
+  // Only for ids the deltas do not name (buckets, error events): those rows are not updated.
+  private static final String COUNT_KEYS = "SELECT count(*) FROM api_key WHERE id = ANY(?)";
 
-  private static final String LOCK_PROVIDER_KEYS =
-      "SELECT count(*) FROM (SELECT id FROM provider_key WHERE id = ANY(?) ORDER BY id"
-          + " FOR NO KEY UPDATE) l";
+  private static final String COUNT_PROVIDER_KEYS =
+      "SELECT count(*) FROM provider_key WHERE id = ANY(?)";
 
   private static final String MISSING_KEYS =
       "SELECT x FROM unnest(?::int8[]) x WHERE NOT EXISTS (SELECT 1 FROM api_key WHERE id = x)"
@@ -65,6 +69,11 @@ public final class FlushRepository {
       "SELECT x FROM unnest(?::int8[]) x"
           + " WHERE NOT EXISTS (SELECT 1 FROM provider_key WHERE id = x) ORDER BY x LIMIT 5";
 
+  // See the class comment: joins follow the id-sorted arrays, so rows are locked in id order.
+  private static final String JOIN_IN_INPUT_ORDER = "SET LOCAL enable_hashjoin = off";
+
+  // FOR NO KEY UPDATE is the lock the UPDATE itself takes; unlike FOR UPDATE it does not block
+  // inserts elsewhere that merely reference these rows by foreign key.
   private static final String LOCK_GROUPS =
       """
       SELECT count(*) FROM (SELECT id FROM provider_group
@@ -72,7 +81,8 @@ public final class FlushRepository {
                              ORDER BY id FOR NO KEY UPDATE) l
       """;
 
-  // Ids are unique here: repeated ones were summed by KeyRows (UPDATE ... FROM would apply one).
+  // Ids are unique and sorted here (DeltaRows): UPDATE ... FROM would apply only one of two rows
+  // joined to the same id.
   private static final String UPDATE_KEYS =
       """
       UPDATE api_key k
@@ -83,7 +93,7 @@ public final class FlushRepository {
              completion_tokens = k.completion_tokens + d.c,
              total_tokens = k.total_tokens + d.t,
              quota_used = k.quota_used + d.t,
-             last_accessed_at = GREATEST(k.last_accessed_at, to_timestamp(NULLIF(d.a, 0) / 1000.0))
+             last_accessed_at = GREATEST(k.last_accessed_at, to_timestamp(NULLIF(d.a, 0)::float8 / 1000))
         FROM unnest(?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::int8[],
                     ?::int8[]) AS d(id, r, s, f, p, c, t, a)
        WHERE k.id = d.id
@@ -180,47 +190,75 @@ public final class FlushRepository {
       return new Outcome(true, lastSequence(connection, batch.getDpInstanceId()));
     }
     PGConnection pg = connection.unwrap(PGConnection.class);
+    try (Statement statement = connection.createStatement()) {
+      statement.execute(JOIN_IN_INPUT_ORDER);
+    }
 
-    lockAll(connection, pg, LOCK_KEYS, MISSING_KEYS, referencedKeyIds(batch), "api key key_id");
-    lockAll(
-        connection,
-        pg,
-        LOCK_PROVIDER_KEYS,
-        MISSING_PROVIDER_KEYS,
-        referencedProviderKeyIds(batch),
-        "provider key provider_key_id");
-
-    if (batch.getKeyDeltasCount() > 0) {
-      DeltaRows keys =
-          DeltaRows.of(
-              batch.getKeyDeltasList(),
-              KeyDelta::getKeyId,
-              KeyDelta::getCounters,
-              KeyDelta::getLastAccessedAtUnixMs);
+    DeltaRows keys =
+        DeltaRows.of(
+            batch.getKeyDeltasList(),
+            KeyDelta::getKeyId,
+            KeyDelta::getCounters,
+            KeyDelta::getLastAccessedAtUnixMs);
+    if (keys.ids.length > 0) {
       try (PreparedStatement statement = connection.prepareStatement(UPDATE_KEYS)) {
         int next = keys.bind(statement, pg, 1);
         statement.setArray(next, pg.createArrayOf("int8", keys.lastAccess));
-        statement.executeUpdate();
+        requireAll(connection, pg, statement.executeUpdate(), keys.ids, MISSING_KEYS, KEY);
       }
     }
-    if (batch.getProviderKeyDeltasCount() > 0) {
-      DeltaRows providers =
-          DeltaRows.of(
-              batch.getProviderKeyDeltasList(),
-              ProviderKeyDelta::getProviderKeyId,
-              ProviderKeyDelta::getCounters,
-              d -> 0);
+    requireExisting(
+        connection,
+        pg,
+        others(
+            keys.ids,
+            batch.getBucketsList(),
+            UsageBucket::getKeyId,
+            batch.getErrorsList(),
+            ErrorEvent::getKeyId),
+        COUNT_KEYS,
+        MISSING_KEYS,
+        KEY);
+
+    DeltaRows providers =
+        DeltaRows.of(
+            batch.getProviderKeyDeltasList(),
+            ProviderKeyDelta::getProviderKeyId,
+            ProviderKeyDelta::getCounters,
+            d -> 0);
+    if (providers.ids.length > 0) {
+      try (PreparedStatement statement = connection.prepareStatement(UPDATE_PROVIDER_KEYS)) {
+        providers.bind(statement, pg, 1);
+        requireAll(
+            connection,
+            pg,
+            statement.executeUpdate(),
+            providers.ids,
+            MISSING_PROVIDER_KEYS,
+            PROVIDER_KEY);
+      }
       try (PreparedStatement lock = connection.prepareStatement(LOCK_GROUPS)) {
         lock.setArray(1, pg.createArrayOf("int8", providers.ids));
         lock.executeQuery().close();
       }
-      for (String sql : new String[] {UPDATE_PROVIDER_KEYS, UPDATE_GROUPS}) {
-        try (PreparedStatement statement = connection.prepareStatement(sql)) {
-          providers.bind(statement, pg, 1);
-          statement.executeUpdate();
-        }
+      try (PreparedStatement statement = connection.prepareStatement(UPDATE_GROUPS)) {
+        providers.bind(statement, pg, 1);
+        statement.executeUpdate();
       }
     }
+    requireExisting(
+        connection,
+        pg,
+        others(
+            providers.ids,
+            batch.getBucketsList(),
+            UsageBucket::getProviderKeyId,
+            batch.getErrorsList(),
+            ErrorEvent::getProviderKeyId),
+        COUNT_PROVIDER_KEYS,
+        MISSING_PROVIDER_KEYS,
+        PROVIDER_KEY);
+
     if (batch.getBucketsCount() > 0) {
       upsertBuckets(connection, pg, batch.getBucketsList());
     }
@@ -252,67 +290,76 @@ public final class FlushRepository {
     }
   }
 
-  private static long[] referencedKeyIds(FlushRequest batch) {
-    LongStream ids =
-        LongStream.concat(
-            batch.getKeyDeltasList().stream().mapToLong(KeyDelta::getKeyId),
-            LongStream.concat(
-                batch.getBucketsList().stream().mapToLong(UsageBucket::getKeyId),
-                batch.getErrorsList().stream().mapToLong(ErrorEvent::getKeyId)));
-    return ids.sorted().distinct().toArray();
-  }
-
-  private static long[] referencedProviderKeyIds(FlushRequest batch) {
-    LongStream ids =
-        LongStream.concat(
-            batch.getProviderKeyDeltasList().stream().mapToLong(ProviderKeyDelta::getProviderKeyId),
-            LongStream.concat(
-                batch.getBucketsList().stream().mapToLong(UsageBucket::getProviderKeyId),
-                batch.getErrorsList().stream().mapToLong(ErrorEvent::getProviderKeyId)));
-    return ids.filter(id -> id != 0).sorted().distinct().toArray();
-  }
+  private static final String KEY = "api key key_id";
+  private static final String PROVIDER_KEY = "provider key provider_key_id";
 
   /**
-   * Locks the rows of {@code ids} in id order and rejects the batch if any of them does not exist.
-   * Only the count travels back; the missing ids are looked up when the count falls short.
+   * Sorted distinct non-zero ids that buckets and error events name but {@code updated} (sorted)
+   * does not: usually none, as a data plane counts every bucket's key in its deltas too.
    */
-  private static void lockAll(
+  private static <B, E> long[] others(
+      long[] updated,
+      List<B> buckets,
+      ToLongFunction<B> bucketId,
+      List<E> errors,
+      ToLongFunction<E> errorId) {
+    return LongStream.concat(
+            buckets.stream().mapToLong(bucketId), errors.stream().mapToLong(errorId))
+        .filter(id -> id != 0 && Arrays.binarySearch(updated, id) < 0)
+        .sorted()
+        .distinct()
+        .toArray();
+  }
+
+  private static void requireExisting(
       Connection connection,
       PGConnection pg,
-      String lockSql,
-      String missingSql,
       long[] ids,
+      String countSql,
+      String missingSql,
       String what)
       throws SQLException {
     if (ids.length == 0) {
       return;
     }
-    Array idArray = pg.createArrayOf("int8", ids);
-    long locked;
-    try (PreparedStatement statement = connection.prepareStatement(lockSql)) {
-      statement.setArray(1, idArray);
+    try (PreparedStatement statement = connection.prepareStatement(countSql)) {
+      statement.setArray(1, pg.createArrayOf("int8", ids));
       try (ResultSet rows = statement.executeQuery()) {
         rows.next();
-        locked = rows.getLong(1);
+        requireAll(connection, pg, rows.getLong(1), ids, missingSql, what);
       }
     }
-    if (locked == ids.length) {
+  }
+
+  /**
+   * Rejects the batch when fewer than {@code ids.length} rows were found; the missing ids are
+   * looked up only then.
+   */
+  private static void requireAll(
+      Connection connection,
+      PGConnection pg,
+      long found,
+      long[] ids,
+      String missingSql,
+      String what)
+      throws SQLException {
+    if (found == ids.length) {
       return;
     }
     List<Long> missing = new ArrayList<>();
     try (PreparedStatement statement = connection.prepareStatement(missingSql)) {
-      statement.setArray(1, idArray);
+      statement.setArray(1, pg.createArrayOf("int8", ids));
       try (ResultSet rows = statement.executeQuery()) {
         while (rows.next()) {
           missing.add(rows.getLong(1));
         }
       }
     }
-    long more = ids.length - locked - missing.size();
+    long more = ids.length - found - missing.size();
     throw new InvalidFlushException(
         "unknown "
             + what
-            + (ids.length - locked > 1 ? "s " : " ")
+            + (ids.length - found > 1 ? "s " : " ")
             + missing
             + (more > 0 ? " and " + more + " more" : ""));
   }
