@@ -1,7 +1,9 @@
 package dev.tollgate.controlplane.groups;
 
+import dev.tollgate.controlplane.usage.UsageCounters;
 import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
 import jakarta.persistence.Column;
+import jakarta.persistence.Embedded;
 import jakarta.persistence.Entity;
 import jakarta.persistence.GeneratedValue;
 import jakarta.persistence.GenerationType;
@@ -46,23 +48,7 @@ public class ProviderGroup extends PanacheEntityBase {
   @Column(name = "rpm_limit")
   public int rpmLimit;
 
-  @Column(insertable = false, updatable = false)
-  public long requests;
-
-  @Column(name = "success_requests", insertable = false, updatable = false)
-  public long successRequests;
-
-  @Column(name = "failure_requests", insertable = false, updatable = false)
-  public long failureRequests;
-
-  @Column(name = "prompt_tokens", insertable = false, updatable = false)
-  public long promptTokens;
-
-  @Column(name = "completion_tokens", insertable = false, updatable = false)
-  public long completionTokens;
-
-  @Column(name = "total_tokens", insertable = false, updatable = false)
-  public long totalTokens;
+  @Embedded public UsageCounters usage = new UsageCounters();
 
   @Column(name = "created_at", updatable = false)
   public Instant createdAt;

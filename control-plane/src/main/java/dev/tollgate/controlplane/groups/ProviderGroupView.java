@@ -1,5 +1,7 @@
 package dev.tollgate.controlplane.groups;
 
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
+import dev.tollgate.controlplane.usage.UsageCounters;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -13,12 +15,7 @@ public record ProviderGroupView(
     Map<String, String> modelMapping,
     String status,
     int rpmLimit,
-    long requests,
-    long successRequests,
-    long failureRequests,
-    long promptTokens,
-    long completionTokens,
-    long totalTokens,
+    @JsonUnwrapped UsageCounters usage,
     Instant createdAt,
     Instant updatedAt) {
 
@@ -31,12 +28,7 @@ public record ProviderGroupView(
         group.modelMapping,
         group.status,
         group.rpmLimit,
-        group.requests,
-        group.successRequests,
-        group.failureRequests,
-        group.promptTokens,
-        group.completionTokens,
-        group.totalTokens,
+        group.usage,
         group.createdAt,
         group.updatedAt);
   }

@@ -1,7 +1,9 @@
 package dev.tollgate.controlplane.groups;
 
+import dev.tollgate.controlplane.usage.UsageCounters;
 import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
 import jakarta.persistence.Column;
+import jakarta.persistence.Embedded;
 import jakarta.persistence.Entity;
 import jakarta.persistence.GeneratedValue;
 import jakarta.persistence.GenerationType;
@@ -51,23 +53,7 @@ public class ProviderKey extends PanacheEntityBase {
   @Column(name = "learned_max_concurrent", insertable = false, updatable = false)
   public Integer learnedMaxConcurrent;
 
-  @Column(insertable = false, updatable = false)
-  public long requests;
-
-  @Column(name = "success_requests", insertable = false, updatable = false)
-  public long successRequests;
-
-  @Column(name = "failure_requests", insertable = false, updatable = false)
-  public long failureRequests;
-
-  @Column(name = "prompt_tokens", insertable = false, updatable = false)
-  public long promptTokens;
-
-  @Column(name = "completion_tokens", insertable = false, updatable = false)
-  public long completionTokens;
-
-  @Column(name = "total_tokens", insertable = false, updatable = false)
-  public long totalTokens;
+  @Embedded public UsageCounters usage = new UsageCounters();
 
   @Column(name = "last_used_at", insertable = false, updatable = false)
   public Instant lastUsedAt;

@@ -1,5 +1,7 @@
 package dev.tollgate.controlplane.groups;
 
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
+import dev.tollgate.controlplane.usage.UsageCounters;
 import java.time.Instant;
 
 /**
@@ -15,12 +17,7 @@ public record ProviderKeyView(
     String status,
     Integer maxConcurrent,
     Integer learnedMaxConcurrent,
-    long requests,
-    long successRequests,
-    long failureRequests,
-    long promptTokens,
-    long completionTokens,
-    long totalTokens,
+    @JsonUnwrapped UsageCounters usage,
     Instant lastUsedAt,
     Instant createdAt,
     Instant updatedAt) {
@@ -36,12 +33,7 @@ public record ProviderKeyView(
         key.status,
         key.maxConcurrent,
         key.learnedMaxConcurrent,
-        key.requests,
-        key.successRequests,
-        key.failureRequests,
-        key.promptTokens,
-        key.completionTokens,
-        key.totalTokens,
+        key.usage,
         key.lastUsedAt,
         key.createdAt,
         key.updatedAt);

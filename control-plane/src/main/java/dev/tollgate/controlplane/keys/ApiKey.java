@@ -1,9 +1,11 @@
 package dev.tollgate.controlplane.keys;
 
+import dev.tollgate.controlplane.usage.UsageCounters;
 import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
 import jakarta.persistence.CollectionTable;
 import jakarta.persistence.Column;
 import jakarta.persistence.ElementCollection;
+import jakarta.persistence.Embedded;
 import jakarta.persistence.Entity;
 import jakarta.persistence.FetchType;
 import jakarta.persistence.GeneratedValue;
@@ -81,23 +83,7 @@ public class ApiKey extends PanacheEntityBase {
   @OrderBy
   public Set<Long> groupIds = new TreeSet<>();
 
-  @Column(insertable = false, updatable = false)
-  public long requests;
-
-  @Column(name = "success_requests", insertable = false, updatable = false)
-  public long successRequests;
-
-  @Column(name = "failure_requests", insertable = false, updatable = false)
-  public long failureRequests;
-
-  @Column(name = "prompt_tokens", insertable = false, updatable = false)
-  public long promptTokens;
-
-  @Column(name = "completion_tokens", insertable = false, updatable = false)
-  public long completionTokens;
-
-  @Column(name = "total_tokens", insertable = false, updatable = false)
-  public long totalTokens;
+  @Embedded public UsageCounters usage = new UsageCounters();
 
   @Column(name = "last_accessed_at", insertable = false, updatable = false)
   public Instant lastAccessedAt;

@@ -1,5 +1,7 @@
 package dev.tollgate.controlplane.keys;
 
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
+import dev.tollgate.controlplane.usage.UsageCounters;
 import java.time.Instant;
 import java.util.List;
 
@@ -19,12 +21,7 @@ public record ApiKeyView(
     List<String> allowedModels,
     List<String> ipAllow,
     List<String> ipDeny,
-    long requests,
-    long successRequests,
-    long failureRequests,
-    long promptTokens,
-    long completionTokens,
-    long totalTokens,
+    @JsonUnwrapped UsageCounters usage,
     Instant lastAccessedAt,
     Instant createdAt,
     Instant updatedAt) {
@@ -45,12 +42,7 @@ public record ApiKeyView(
         List.of(key.allowedModels),
         List.of(key.ipAllow),
         List.of(key.ipDeny),
-        key.requests,
-        key.successRequests,
-        key.failureRequests,
-        key.promptTokens,
-        key.completionTokens,
-        key.totalTokens,
+        key.usage,
         key.lastAccessedAt,
         key.createdAt,
         key.updatedAt);
