@@ -10,6 +10,8 @@ import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
+import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
 import java.time.temporal.Temporal;
 import java.util.Collection;
 import java.util.Map;
@@ -58,10 +60,50 @@ public class ProblemExceptionMappers {
     if (e.getCause() instanceof ProblemException problem) {
       return problem(problem);
     }
+    if (databaseUnreachable(e)) {
+      // Not the caller's fault and likely brief (a failover, a restart): say so, and when to retry.
+      LOG.warnf("Admin request failed: the database is unreachable (%s)", e.toString());
+      Problem problem =
+          Problem.of(
+              503,
+              "Service Unavailable",
+              "the database is unreachable; nothing was changed, retry shortly",
+              null);
+      return Response.status(503)
+          .type(Problem.MEDIA_TYPE)
+          .entity(problem)
+          .header("Retry-After", "5")
+          .build();
+    }
     // The message is left out of the answer: it may describe internals, never the caller's input.
     LOG.error("Admin request failed", e);
     return Problem.of(500, "Internal Server Error", "the request failed; see the server log", null)
         .toResponse();
+  }
+
+  /**
+   * A connection that could not be had or was lost: SQLSTATE class 08 (connection exception),
+   * 57P01..57P03 (the server shutting down or not yet accepting), or the pool timing out.
+   */
+  static boolean databaseUnreachable(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof SQLTransientConnectionException) {
+        return true;
+      }
+      if (t instanceof SQLException sql && sql.getSQLState() != null) {
+        String state = sql.getSQLState();
+        if (state.startsWith("08")
+            || state.equals("57P01")
+            || state.equals("57P02")
+            || state.equals("57P03")) {
+          return true;
+        }
+      }
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    return false;
   }
 
   static Problem jsonProblem(JsonProcessingException e) {
