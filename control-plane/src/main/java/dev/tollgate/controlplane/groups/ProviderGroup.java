@@ -1,15 +1,11 @@
 package dev.tollgate.controlplane.groups;
 
+import dev.tollgate.controlplane.config.ReplicatedEntity;
 import dev.tollgate.controlplane.usage.UsageCounters;
-import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
 import jakarta.persistence.Column;
 import jakarta.persistence.Embedded;
 import jakarta.persistence.Entity;
-import jakarta.persistence.GeneratedValue;
-import jakarta.persistence.GenerationType;
-import jakarta.persistence.Id;
 import jakarta.persistence.Table;
-import java.time.Instant;
 import java.util.Map;
 import org.hibernate.annotations.JdbcTypeCode;
 import org.hibernate.type.SqlTypes;
@@ -23,11 +19,7 @@ import org.hibernate.type.SqlTypes;
  */
 @Entity
 @Table(name = "provider_group")
-public class ProviderGroup extends PanacheEntityBase {
-
-  @Id
-  @GeneratedValue(strategy = GenerationType.IDENTITY)
-  public Long id;
+public class ProviderGroup extends ReplicatedEntity {
 
   public String name;
 
@@ -49,13 +41,4 @@ public class ProviderGroup extends PanacheEntityBase {
   public int rpmLimit;
 
   @Embedded public UsageCounters usage = new UsageCounters();
-
-  @Column(name = "created_at", updatable = false)
-  public Instant createdAt;
-
-  @Column(name = "updated_at")
-  public Instant updatedAt;
-
-  @Column(name = "config_revision")
-  public long configRevision;
 }

@@ -6,8 +6,6 @@ import dev.tollgate.controlplane.config.ConfigRevisions;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.PersistenceException;
 import jakarta.transaction.Transactional;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -49,9 +47,7 @@ public class ProviderGroupService {
     group.modelMapping = mapping;
     group.status = "active";
     group.rpmLimit = rpmLimit;
-    group.createdAt = Instant.now().truncatedTo(ChronoUnit.MICROS);
-    group.updatedAt = group.createdAt;
-    group.configRevision = revisions.next();
+    revisions.stamp(group);
     try {
       // IDENTITY ids make Hibernate insert right here, so a twin committed meanwhile shows now.
       group.persist();

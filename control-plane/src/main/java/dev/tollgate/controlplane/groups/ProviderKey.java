@@ -1,13 +1,10 @@
 package dev.tollgate.controlplane.groups;
 
+import dev.tollgate.controlplane.config.ReplicatedEntity;
 import dev.tollgate.controlplane.usage.UsageCounters;
-import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
 import jakarta.persistence.Column;
 import jakarta.persistence.Embedded;
 import jakarta.persistence.Entity;
-import jakarta.persistence.GeneratedValue;
-import jakarta.persistence.GenerationType;
-import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 import java.time.Instant;
 
@@ -19,11 +16,7 @@ import java.time.Instant;
  */
 @Entity
 @Table(name = "provider_key")
-public class ProviderKey extends PanacheEntityBase {
-
-  @Id
-  @GeneratedValue(strategy = GenerationType.IDENTITY)
-  public Long id;
+public class ProviderKey extends ReplicatedEntity {
 
   @Column(name = "group_id")
   public long groupId;
@@ -57,13 +50,4 @@ public class ProviderKey extends PanacheEntityBase {
 
   @Column(name = "last_used_at", insertable = false, updatable = false)
   public Instant lastUsedAt;
-
-  @Column(name = "created_at", updatable = false)
-  public Instant createdAt;
-
-  @Column(name = "updated_at")
-  public Instant updatedAt;
-
-  @Column(name = "config_revision")
-  public long configRevision;
 }

@@ -7,8 +7,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 
 @ApplicationScoped
 public class ProviderKeyService {
@@ -59,9 +57,7 @@ public class ProviderKeyService {
     key.weight = weight;
     key.status = "active";
     key.maxConcurrent = maxConcurrent;
-    key.createdAt = Instant.now().truncatedTo(ChronoUnit.MICROS);
-    key.updatedAt = key.createdAt;
-    key.configRevision = revisions.next();
+    revisions.stamp(key);
     key.persist();
     return ProviderKeyView.of(key);
   }

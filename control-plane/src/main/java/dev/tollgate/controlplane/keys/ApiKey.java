@@ -1,16 +1,13 @@
 package dev.tollgate.controlplane.keys;
 
+import dev.tollgate.controlplane.config.ReplicatedEntity;
 import dev.tollgate.controlplane.usage.UsageCounters;
-import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
 import jakarta.persistence.CollectionTable;
 import jakarta.persistence.Column;
 import jakarta.persistence.ElementCollection;
 import jakarta.persistence.Embedded;
 import jakarta.persistence.Entity;
 import jakarta.persistence.FetchType;
-import jakarta.persistence.GeneratedValue;
-import jakarta.persistence.GenerationType;
-import jakarta.persistence.Id;
 import jakarta.persistence.JoinColumn;
 import jakarta.persistence.OrderBy;
 import jakarta.persistence.Table;
@@ -30,11 +27,7 @@ import org.hibernate.type.SqlTypes;
  */
 @Entity
 @Table(name = "api_key")
-public class ApiKey extends PanacheEntityBase {
-
-  @Id
-  @GeneratedValue(strategy = GenerationType.IDENTITY)
-  public Long id;
+public class ApiKey extends ReplicatedEntity {
 
   @Column(name = "user_id", updatable = false)
   public long userId;
@@ -87,13 +80,4 @@ public class ApiKey extends PanacheEntityBase {
 
   @Column(name = "last_accessed_at", insertable = false, updatable = false)
   public Instant lastAccessedAt;
-
-  @Column(name = "created_at", updatable = false)
-  public Instant createdAt;
-
-  @Column(name = "updated_at")
-  public Instant updatedAt;
-
-  @Column(name = "config_revision")
-  public long configRevision;
 }

@@ -101,9 +101,7 @@ public class ApiKeyService {
     key.ipAllow = ipAllow.toArray(String[]::new);
     key.ipDeny = ipDeny.toArray(String[]::new);
     key.groupIds = distinctGroups;
-    key.createdAt = Instant.now().truncatedTo(ChronoUnit.MICROS);
-    key.updatedAt = key.createdAt;
-    key.configRevision = revisions.next();
+    revisions.stamp(key);
     key.persist();
     return new CreatedApiKeyView(secret, ApiKeyView.of(key));
   }
@@ -135,7 +133,7 @@ public class ApiKeyService {
     }
     if (!key.status.equals(status)) {
       key.status = status;
-      touch(key);
+      revisions.stamp(key);
     }
     return ApiKeyView.of(key);
   }
@@ -146,7 +144,7 @@ public class ApiKeyService {
     ApiKey key = findForUpdate(id);
     if (!key.status.equals("revoked")) {
       key.status = "revoked";
-      touch(key);
+      revisions.stamp(key);
     }
   }
 
@@ -161,11 +159,6 @@ public class ApiKeyService {
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("every Java platform provides SHA-256", e);
     }
-  }
-
-  private void touch(ApiKey key) {
-    key.updatedAt = Instant.now().truncatedTo(ChronoUnit.MICROS);
-    key.configRevision = revisions.next();
   }
 
   private static ApiKey findForUpdate(long id) {

@@ -5,8 +5,6 @@ import dev.tollgate.controlplane.admin.ProblemException;
 import dev.tollgate.controlplane.config.ConfigRevisions;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 
 @ApplicationScoped
 public class UserService {
@@ -25,10 +23,7 @@ public class UserService {
     user.status = "active";
     user.rpmLimit = Fields.nonNegative("rpm_limit", request.rpmLimit(), 0);
     user.concurrencyLimit = Fields.nonNegative("concurrency_limit", request.concurrencyLimit(), 0);
-    // Microseconds: what PostgreSQL keeps, so the 201 answer equals a later GET.
-    user.createdAt = Instant.now().truncatedTo(ChronoUnit.MICROS);
-    user.updatedAt = user.createdAt;
-    user.configRevision = revisions.next();
+    revisions.stamp(user);
     user.persist();
     return UserView.of(user);
   }
