@@ -45,6 +45,8 @@ TARGETS="direct dp"
 REBUILD=false
 
 log() { printf 'dp-overhead: %s\n' "$*" >&2; }
+# shellcheck source=scripts/lib/processes.sh
+. "$ROOT/scripts/lib/processes.sh"
 die() {
   printf 'dp-overhead: ERROR: %s\n' "$*" >&2
   exit 1
@@ -255,20 +257,11 @@ stop_all() {
   [[ $STOPPING == true ]] && return
   STOPPING=true
   trap - INT TERM
-  local i name pid deadline
+  local i name
   # Reverse start order: the DP stops (and flushes) before the CP it flushes to.
   for ((i = ${#STARTED[@]} - 1; i >= 0; i--)); do
     name=${STARTED[i]}
-    pid=${PIDS[$name]}
-    kill -0 "$pid" 2>/dev/null || continue
-    kill -TERM "$pid" 2>/dev/null || true
-    deadline=$((SECONDS + STOP_TIMEOUT))
-    while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.2; done
-    if kill -0 "$pid" 2>/dev/null; then
-      log "$name (pid $pid) did not stop within ${STOP_TIMEOUT}s; killing it"
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
-    wait "$pid" 2>/dev/null || true
+    stop_process "$name" "${PIDS[$name]}" "$STOP_TIMEOUT"
   done
   if [[ $DB_CREATED == true ]]; then
     admin_psql -c "DROP DATABASE IF EXISTS $BENCH_DB WITH (FORCE)" >/dev/null 2>&1 ||

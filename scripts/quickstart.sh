@@ -29,6 +29,8 @@ readonly START_TIMEOUT=${START_TIMEOUT:-90}
 readonly STOP_TIMEOUT=60
 
 log() { printf 'quickstart: %s\n' "$*" >&2; }
+# shellcheck source=scripts/lib/processes.sh
+. "$ROOT/scripts/lib/processes.sh"
 die() {
   printf 'quickstart: ERROR: %s\n' "$*" >&2
   exit 1
@@ -166,20 +168,13 @@ stop_all() {
   [[ $STOPPING == true ]] && return
   STOPPING=true
   trap - INT TERM
-  local name pid deadline
+  local name pid
   # Data plane first: on SIGTERM it finishes in-flight requests and flushes to the control plane.
   for name in data-plane control-plane stub-upstream; do
     pid=${PIDS[$name]:-}
     if [[ -z $pid ]] || ! kill -0 "$pid" 2>/dev/null; then continue; fi
     log "stopping $name (pid $pid)"
-    kill -TERM "$pid" 2>/dev/null || true
-    deadline=$((SECONDS + STOP_TIMEOUT))
-    while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.2; done
-    if kill -0 "$pid" 2>/dev/null; then
-      log "$name did not stop within ${STOP_TIMEOUT}s; killing it"
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
-    wait "$pid" 2>/dev/null || true
+    stop_process "$name" "$pid" "$STOP_TIMEOUT"
   done
 }
 trap 'stop_all' EXIT
