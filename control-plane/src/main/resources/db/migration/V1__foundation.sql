@@ -125,6 +125,8 @@ CREATE TABLE flush_ledger (
 );
 
 -- Per-minute usage by (key, provider key, model); provider_key_id 0 = no upstream was reached.
+-- Every flush within a minute adds to that minute's rows again: fillfactor 70 keeps those updates
+-- HOT as well.
 CREATE TABLE usage_minute (
     bucket_start      timestamptz NOT NULL,
     key_id            bigint      NOT NULL,
@@ -138,7 +140,7 @@ CREATE TABLE usage_minute (
     total_tokens      bigint      NOT NULL,
     latency_ms_sum    bigint      NOT NULL,
     PRIMARY KEY (bucket_start, key_id, provider_key_id, model)
-);
+) WITH (fillfactor = 70);
 CREATE INDEX usage_minute_key_idx ON usage_minute (key_id, bucket_start);
 
 CREATE TABLE error_event (

@@ -1,5 +1,6 @@
 package dev.tollgate.controlplane.usage;
 
+import dev.tollgate.proto.usage.v1.Counters;
 import dev.tollgate.proto.usage.v1.ErrorEvent;
 import dev.tollgate.proto.usage.v1.FlushRequest;
 import dev.tollgate.proto.usage.v1.KeyDelta;
@@ -13,6 +14,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.function.ToLongFunction;
 import java.util.stream.LongStream;
@@ -145,17 +147,17 @@ public final class FlushRepository {
       """
           .formatted(PROVIDER_DELTAS);
 
-  // Rows are inserted in primary-key order so concurrent flushes lock bucket rows in one order.
+  // Rows arrive sorted by primary key with repeated keys summed (sortedDistinct), so they are
+  // inserted, and their rows locked, in one order by every flush; ON CONFLICT could not update
+  // one row twice in a statement anyway.
   private static final String UPSERT_BUCKETS =
       """
       INSERT INTO usage_minute AS m (bucket_start, key_id, provider_key_id, model, requests,
              success_requests, failure_requests, prompt_tokens, completion_tokens, total_tokens,
              latency_ms_sum)
-      SELECT to_timestamp(b), k, pk, model, sum(r), sum(s), sum(f), sum(p), sum(c), sum(t), sum(l)
+      SELECT to_timestamp(b), k, pk, model, r, s, f, p, c, t, l
         FROM unnest(?::int8[], ?::int8[], ?::int8[], ?::text[], ?::int8[], ?::int8[], ?::int8[],
                     ?::int8[], ?::int8[], ?::int8[], ?::int8[]) AS u(b, k, pk, model, r, s, f, p, c, t, l)
-       GROUP BY b, k, pk, model
-       ORDER BY b, k, pk, model
       ON CONFLICT (bucket_start, key_id, provider_key_id, model) DO UPDATE
          SET requests = m.requests + EXCLUDED.requests,
              success_requests = m.success_requests + EXCLUDED.success_requests,
@@ -364,8 +366,47 @@ public final class FlushRepository {
             + (more > 0 ? " and " + more + " more" : ""));
   }
 
+  private static final Comparator<UsageBucket> BUCKET_ORDER =
+      Comparator.comparingLong(UsageBucket::getBucketStartUnixS)
+          .thenComparingLong(UsageBucket::getKeyId)
+          .thenComparingLong(UsageBucket::getProviderKeyId)
+          .thenComparing(UsageBucket::getModel);
+
+  /** {@code buckets} in {@link #BUCKET_ORDER}, each key once, repeated ones summed. */
+  static List<UsageBucket> sortedDistinct(List<UsageBucket> buckets) {
+    List<UsageBucket> sorted = new ArrayList<>(buckets);
+    sorted.sort(BUCKET_ORDER);
+    List<UsageBucket> distinct = new ArrayList<>(sorted.size());
+    for (UsageBucket bucket : sorted) {
+      int last = distinct.size() - 1;
+      if (last >= 0 && BUCKET_ORDER.compare(distinct.get(last), bucket) == 0) {
+        distinct.set(last, sum(distinct.get(last), bucket));
+      } else {
+        distinct.add(bucket);
+      }
+    }
+    return distinct;
+  }
+
+  private static UsageBucket sum(UsageBucket a, UsageBucket b) {
+    Counters x = a.getCounters();
+    Counters y = b.getCounters();
+    return a.toBuilder()
+        .setCounters(
+            Counters.newBuilder()
+                .setRequests(x.getRequests() + y.getRequests())
+                .setSuccessRequests(x.getSuccessRequests() + y.getSuccessRequests())
+                .setFailureRequests(x.getFailureRequests() + y.getFailureRequests())
+                .setPromptTokens(x.getPromptTokens() + y.getPromptTokens())
+                .setCompletionTokens(x.getCompletionTokens() + y.getCompletionTokens())
+                .setTotalTokens(x.getTotalTokens() + y.getTotalTokens()))
+        .setLatencyMsSum(a.getLatencyMsSum() + b.getLatencyMsSum())
+        .build();
+  }
+
   private static void upsertBuckets(
-      Connection connection, PGConnection pg, List<UsageBucket> buckets) throws SQLException {
+      Connection connection, PGConnection pg, List<UsageBucket> unsorted) throws SQLException {
+    List<UsageBucket> buckets = sortedDistinct(unsorted);
     try (PreparedStatement statement = connection.prepareStatement(UPSERT_BUCKETS)) {
       statement.setArray(1, longs(pg, buckets, UsageBucket::getBucketStartUnixS));
       statement.setArray(2, longs(pg, buckets, UsageBucket::getKeyId));

@@ -211,11 +211,18 @@ class UsageFlushServiceTest {
             .addKeyDeltas(keyDelta(keys[0], counters(2, 1, 20, 2), 0))
             .addProviderKeyDeltas(providerDelta(pk, counters(1, 1, 10, 1)))
             .addProviderKeyDeltas(providerDelta(pk, counters(2, 1, 20, 2)))
+            .addBuckets(bucket(1_700_000_040L, keys[0], pk, "gpt-4o-mini", counters(1, 1, 10, 1)))
+            .addBuckets(bucket(1_700_000_040L, keys[0], pk, "gpt-4o-mini", counters(2, 1, 20, 2)))
             .build());
 
     assertThat(fixtures.counters("api_key", keys[0])).containsExactly(3, 2, 1, 30, 3, 33);
     assertThat(fixtures.counters("provider_key", pk)).containsExactly(3, 2, 1, 30, 3, 33);
     assertThat(fixtures.counters("provider_group", group)).containsExactly(3, 2, 1, 30, 3, 33);
+    assertThat(
+            fixtures.scalar(
+                "SELECT requests * 1000 + total_tokens FROM usage_minute WHERE key_id = "
+                    + keys[0]))
+        .isEqualTo(3 * 1000 + 33);
   }
 
   @Test
