@@ -16,3 +16,8 @@ CREATE INDEX error_event_provider_key_idx ON error_event (provider_key_id, occur
     WHERE provider_key_id IS NOT NULL;
 CREATE INDEX error_event_status_idx ON error_event (status_code, occurred_at, id);
 CREATE INDEX error_event_model_idx ON error_event (model, occurred_at, id);
+
+-- Adaptive-concurrency history of one provider key, newest first and keyset-paginated on
+-- (adjusted_at, id): the V2 index gains id.
+DROP INDEX concurrency_adjustment_key_idx;
+CREATE INDEX concurrency_adjustment_key_idx ON concurrency_adjustment (provider_key_id, adjusted_at, id);

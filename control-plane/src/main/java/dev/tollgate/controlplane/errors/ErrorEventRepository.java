@@ -1,5 +1,6 @@
 package dev.tollgate.controlplane.errors;
 
+import dev.tollgate.controlplane.admin.KeysetCursor;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -33,7 +34,7 @@ public class ErrorEventRepository {
   }
 
   /** Up to {@code limit} errors matching the filter, newest first, strictly after the cursor. */
-  List<ErrorEventView> page(ErrorFilter filter, ErrorCursor after, int limit) {
+  List<ErrorEventView> page(ErrorFilter filter, KeysetCursor after, int limit) {
     var sql = new StringBuilder("SELECT ").append(COLUMNS).append(" FROM error_event WHERE true");
     List<Object> args = new ArrayList<>();
     if (filter.keyId() != null) {
@@ -63,7 +64,7 @@ public class ErrorEventRepository {
     if (after != null) {
       // A row comparison: PostgreSQL turns it into one index range bound on (…, occurred_at, id).
       sql.append(" AND (occurred_at, id) < (?, ?)");
-      args.add(timestamp(after.occurredAt()));
+      args.add(timestamp(after.at()));
       args.add(after.id());
     }
     sql.append(" ORDER BY occurred_at DESC, id DESC LIMIT ?");

@@ -1,5 +1,6 @@
 package dev.tollgate.controlplane.errors;
 
+import dev.tollgate.controlplane.admin.KeysetCursor;
 import dev.tollgate.controlplane.admin.Problem;
 import dev.tollgate.controlplane.admin.ProblemException;
 import dev.tollgate.controlplane.admin.QueryParameters;
@@ -79,15 +80,17 @@ public class ErrorEventResource {
       throw ProblemException.badRequest("to", "to must be after from");
     }
     int size = QueryParameters.limit("limit", limit, DEFAULT_LIMIT, MAX_LIMIT);
-    ErrorCursor after =
-        cursor == null || cursor.isEmpty() ? null : ErrorCursor.decode("cursor", cursor);
+    KeysetCursor after =
+        cursor == null || cursor.isEmpty() ? null : KeysetCursor.decode("cursor", cursor);
     // One row more than the page tells whether another page follows without counting.
     List<ErrorEventView> rows = errors.page(filter, after, size + 1);
     if (rows.size() <= size) {
       return new ErrorPage(rows, null);
     }
     List<ErrorEventView> items = rows.subList(0, size);
-    return new ErrorPage(List.copyOf(items), ErrorCursor.after(items.get(size - 1)).encode());
+    return new ErrorPage(
+        List.copyOf(items),
+        new KeysetCursor(items.get(size - 1).occurredAt(), items.get(size - 1).id()).encode());
   }
 
   @GET
