@@ -64,6 +64,12 @@ public class GatewayTestResource implements QuarkusTestResourceLifecycleManager 
   public static final String FLUSH_SECRET = "tg-flush";
   public static final String MODELS_SECRET = "tg-models";
 
+  /** Denied from loopback, where the tests send from. */
+  public static final String LOOPBACK_DENIED_SECRET = "tg-loopback-denied";
+
+  /** May only use alias-model. */
+  public static final String MODEL_LIMITED_SECRET = "tg-model-limited";
+
   public static FakeControlPlane controlPlane;
   private static Vertx upstreamVertx;
 
@@ -136,6 +142,7 @@ public class GatewayTestResource implements QuarkusTestResourceLifecycleManager 
     cp.put(providerKey(120, WRONG_SECRET_GROUP, stubBaseUrl, "sk-wrong", 1));
     cp.put(providerKey(130, DISABLED_GROUP, stubBaseUrl, PROVIDER_SECRET, 1));
     clientKeys(cp);
+    ruledKeys(cp);
   }
 
   private static void clientKeys(FakeControlPlane cp) {
@@ -169,6 +176,20 @@ public class GatewayTestResource implements QuarkusTestResourceLifecycleManager 
                 UNREACHABLE_GROUP,
                 DISABLED_GROUP,
                 KEYLESS_GROUP)
+            .build());
+  }
+
+  private static void ruledKeys(FakeControlPlane cp) {
+    cp.put(
+        FakeControlPlane.key(14, ACTIVE_USER, LOOPBACK_DENIED_SECRET, STUB_GROUP)
+            .addIpAllow("0.0.0.0/0")
+            .addIpAllow("::/0")
+            .addIpDeny("127.0.0.0/8")
+            .addIpDeny("::1/128")
+            .build());
+    cp.put(
+        FakeControlPlane.key(15, ACTIVE_USER, MODEL_LIMITED_SECRET, STUB_GROUP)
+            .addAllowedModels("alias-model")
             .build());
   }
 

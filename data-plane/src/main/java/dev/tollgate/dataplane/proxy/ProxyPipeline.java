@@ -1,7 +1,9 @@
 package dev.tollgate.dataplane.proxy;
 
 import dev.tollgate.dataplane.DataPlaneConfig;
+import dev.tollgate.dataplane.auth.AuthFailure;
 import dev.tollgate.dataplane.auth.Authenticator;
+import dev.tollgate.dataplane.auth.ClientAddressResolver;
 import dev.tollgate.dataplane.config.ConfigReplica;
 import dev.tollgate.dataplane.config.ConfigView;
 import dev.tollgate.dataplane.routing.ModelRouter;
@@ -27,6 +29,8 @@ import org.jboss.logging.Logger;
  *
  * <ol>
  *   <li>authenticate: {@link Authenticator} checks the bearer key against the {@link ConfigReplica}
+ *       (status, expiry, owner, the address from {@link ClientAddressResolver}, quota), then, once
+ *       the body names the model, the key's model allow-list
  *   <li>route: {@link ModelRouter} picks the group and provider key for the model
  *   <li>proxy: {@link UpstreamClient} sends the body, {@link ResponseRelay} streams the answer back
  *   <li>meter: {@link Exchange#finish} records the outcome once in the {@link UsageMeter}
@@ -43,6 +47,7 @@ public class ProxyPipeline {
 
   private final ConfigReplica replica;
   private final Authenticator authenticator;
+  private final ClientAddressResolver clientAddress;
   private final ModelRouter router;
   private final UpstreamClient upstream;
   private final UsageMeter meter;
@@ -53,6 +58,7 @@ public class ProxyPipeline {
   ProxyPipeline(
       ConfigReplica replica,
       Authenticator authenticator,
+      ClientAddressResolver clientAddress,
       ModelRouter router,
       UpstreamClient upstream,
       UsageMeter meter,
@@ -61,6 +67,7 @@ public class ProxyPipeline {
       DataPlaneConfig config) {
     this.replica = replica;
     this.authenticator = authenticator;
+    this.clientAddress = clientAddress;
     this.router = router;
     this.upstream = upstream;
     this.meter = meter;
@@ -79,6 +86,11 @@ public class ProxyPipeline {
     readBody(
         exchange,
         request -> {
+          AuthFailure refused = authenticator.checkModel(exchange.key, request.model(), view);
+          if (refused != null) {
+            exchange.fail(refused.status(), refused.code(), refused.message());
+            return;
+          }
           Route route = route(exchange, view, request);
           if (route != null) {
             proxy(exchange, route, request);
@@ -132,7 +144,11 @@ public class ProxyPipeline {
     }
     String authorization = exchange.ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
     Authenticator.Result result =
-        authenticator.authenticate(authorization, view, System.currentTimeMillis());
+        authenticator.authenticate(
+            authorization,
+            clientAddress.resolve(exchange.ctx.request()),
+            view,
+            System.currentTimeMillis());
     if (!result.ok()) {
       exchange.fail(result.failure().status(), result.failure().code(), result.failure().message());
       return null;
