@@ -9,4 +9,5 @@ public record CreateProviderGroupRequest(
     String platform,
     List<String> models,
     Map<String, String> modelMapping,
-    Integer rpmLimit) {}
+    Integer rpmLimit,
+    Long fallbackGroupId) {}

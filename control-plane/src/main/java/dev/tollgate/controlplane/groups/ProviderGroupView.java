@@ -15,6 +15,7 @@ public record ProviderGroupView(
     Map<String, String> modelMapping,
     String status,
     int rpmLimit,
+    Long fallbackGroupId,
     @JsonUnwrapped UsageCounters usage,
     Instant createdAt,
     Instant updatedAt) {
@@ -28,6 +29,7 @@ public record ProviderGroupView(
         group.modelMapping,
         group.status,
         group.rpmLimit,
+        group.fallbackGroupId,
         group.usage,
         group.createdAt,
         group.updatedAt);
