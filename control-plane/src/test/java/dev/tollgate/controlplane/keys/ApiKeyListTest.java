@@ -237,6 +237,39 @@ class ApiKeyListTest {
   }
 
   @Test
+  void deepPagesInCreationOrderMatchAPlainOffset() throws Exception {
+    // Given enough keys that page 6 of 1000 lies beyond the first 4096-id block
+    long userId = createUser();
+    execute(
+        "INSERT INTO api_key (user_id, name, prefix, token_hash, status, config_revision)"
+            + " SELECT ?, 'bulk-' || g, 'tg-bulk', md5(random()::text || g) || md5(g::text),"
+            + " CASE WHEN g % 3 = 0 THEN 'disabled' ELSE 'active' END, 0"
+            + " FROM generate_series(1, 6000) g",
+        userId);
+
+    // When
+    List<Long> deep = list("page=6&page_size=1000").getList("items.id", Long.class);
+    List<Long> deepAsc = list("page=6&page_size=1000&order=asc").getList("items.id", Long.class);
+    List<Long> deepDisabled =
+        list("page=2&page_size=1000&status=disabled").getList("items.id", Long.class);
+    List<Long> deepActive =
+        list("page=5&page_size=1000&exclude_statuses=disabled,revoked")
+            .getList("items.id", Long.class);
+
+    // Then
+    assertThat(deep).isEqualTo(ids("ORDER BY id DESC OFFSET 5000 LIMIT 1000"));
+    assertThat(deepAsc).isEqualTo(ids("ORDER BY id ASC OFFSET 5000 LIMIT 1000"));
+    assertThat(deepDisabled)
+        .isEqualTo(ids("WHERE status = 'disabled' ORDER BY id DESC OFFSET 1000 LIMIT 1000"));
+    assertThat(deepActive)
+        .isEqualTo(
+            ids(
+                "WHERE status NOT IN ('disabled', 'revoked') ORDER BY id DESC OFFSET 4000"
+                    + " LIMIT 1000"));
+    assertThat(list("page=100000&page_size=1000").getList("items")).isEmpty();
+  }
+
+  @Test
   void refusesEveryBadParameterNamingIt() {
     Map<String, String> bad = new java.util.LinkedHashMap<>();
     bad.put("page=0", "page");
@@ -314,6 +347,19 @@ class ApiKeyListTest {
         .extract()
         .jsonPath()
         .getLong("id");
+  }
+
+  private List<Long> ids(String tail) throws Exception {
+    var ids = new ArrayList<Long>();
+    try (Connection connection = dataSource.getConnection();
+        PreparedStatement statement =
+            connection.prepareStatement("SELECT id FROM api_key " + tail);
+        var rows = statement.executeQuery()) {
+      while (rows.next()) {
+        ids.add(rows.getLong(1));
+      }
+    }
+    return ids;
   }
 
   private void execute(String sql, long id) throws Exception {
