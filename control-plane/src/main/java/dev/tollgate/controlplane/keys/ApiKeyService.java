@@ -66,6 +66,7 @@ public class ApiKeyService {
     }
     int rpmLimit = Fields.nonNegative("rpm_limit", request.rpmLimit(), 0);
     int concurrencyLimit = Fields.nonNegative("concurrency_limit", request.concurrencyLimit(), 0);
+    int tpmLimit = Fields.nonNegative("tpm_limit", request.tpmLimit(), 0);
     List<String> allowedModels =
         Fields.distinctNames("allowed_models", request.allowedModels(), false);
     List<String> ipAllow = cidrs("ip_allow", request.ipAllow());
@@ -97,6 +98,7 @@ public class ApiKeyService {
     key.quotaLimit = quotaLimit;
     key.rpmLimit = rpmLimit;
     key.concurrencyLimit = concurrencyLimit;
+    key.tpmLimit = tpmLimit;
     key.allowedModels = allowedModels.toArray(String[]::new);
     key.ipAllow = ipAllow.toArray(String[]::new);
     key.ipDeny = ipDeny.toArray(String[]::new);
