@@ -4,10 +4,14 @@ import dev.tollgate.dataplane.DataPlaneConfig;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.EventExecutor;
+import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.Context;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.impl.ContextInternal;
+import io.vertx.core.impl.VertxInternal;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
@@ -17,6 +21,7 @@ import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.io.InputStream;
@@ -125,6 +130,20 @@ public class RedisRateLimiter implements RateLimiter {
         DistributionSummary.builder("tollgate.ratelimit.batch.size")
             .description("Requests admitted per Redis script call")
             .register(registry);
+  }
+
+  /**
+   * Opens each event loop's connection (and loads the script) at start, so that the first requests
+   * do not pay for it, or fall to the fail mode while it happens.
+   */
+  void connectEarly(@Observes StartupEvent event) {
+    VertxInternal internal = (VertxInternal) vertx;
+    for (EventExecutor executor : internal.getEventLoopGroup()) {
+      ContextInternal context =
+          internal.createEventLoopContext(
+              (EventLoop) executor, null, Thread.currentThread().getContextClassLoader());
+      context.runOnContext(v -> loop().connectIfIdle());
+    }
   }
 
   @PreDestroy
@@ -240,6 +259,12 @@ public class RedisRateLimiter implements RateLimiter {
     Loop(Context context, Thread thread) {
       this.context = context;
       this.thread = thread;
+    }
+
+    void connectIfIdle() {
+      if (connection == null && inFlight == null && !closed) {
+        connect();
+      }
     }
 
     void admit(Limits limits, Handler<Decision> done) {
