@@ -2,12 +2,16 @@ package dev.tollgate.dataplane.proxy;
 
 import dev.tollgate.dataplane.upstream.TokenUsage;
 import dev.tollgate.dataplane.usage.RequestOutcome;
+import dev.tollgate.dataplane.usage.UpstreamAttempt;
+import dev.tollgate.dataplane.usage.UpstreamAttempt.Throttle;
 import dev.tollgate.dataplane.usage.UsageMeter;
 import dev.tollgate.proto.config.v1.ApiKey;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.LongConsumer;
 
@@ -41,8 +45,15 @@ final class Exchange {
   /** The authenticated key, null before. */
   ApiKey key;
 
-  /** Set once an upstream is tried; 0 means none was. */
+  /** The provider key of the current (last) upstream try; 0 while none was made. */
   long providerKeyId;
+
+  /** Tries that ended, in order; the current one is added when it ends. */
+  private final List<UpstreamAttempt> attempts = new ArrayList<>(1);
+
+  private boolean attemptOpen;
+  private long attemptStartNanos;
+  private long attemptStartMs;
 
   String model = "";
   HttpClientRequest upstreamRequest;
@@ -138,8 +149,55 @@ final class Exchange {
     response.reset();
   }
 
+  /** Starts a try of {@code id}; the previous try must have been ended with {@link #endAttempt}. */
+  void beginAttempt(long id) {
+    if (attemptOpen) {
+      throw new IllegalStateException("the previous upstream try of " + requestId + " is open");
+    }
+    providerKeyId = id;
+    attemptOpen = true;
+    attemptStartNanos = System.nanoTime();
+    attemptStartMs = System.currentTimeMillis();
+  }
+
+  /**
+   * Ends the current try without it answering the client (the request fails over to another
+   * provider key, or fails): it counts as a failed request of its provider key.
+   *
+   * @param status what the upstream answered, or 502/504 when it did not answer
+   * @param throttle the kind of a 429, {@link Throttle#NONE} otherwise
+   */
+  void endAttempt(int status, Throttle throttle) {
+    if (!attemptOpen) {
+      return;
+    }
+    attemptOpen = false;
+    attempts.add(
+        new UpstreamAttempt(
+            providerKeyId,
+            status,
+            false,
+            (System.nanoTime() - attemptStartNanos) / 1_000_000L,
+            throttle,
+            attemptStartMs));
+  }
+
   /** Records the request once. */
   void finish(int status, boolean success, TokenUsage usage, String errorClass, String message) {
+    finish(status, success, usage, false, errorClass, message);
+  }
+
+  /**
+   * Records the request once; {@code estimated} marks tokens estimated from the text because the
+   * upstream reported none. A try still open is the one that answered: it ends with the request.
+   */
+  void finish(
+      int status,
+      boolean success,
+      TokenUsage usage,
+      boolean estimated,
+      String errorClass,
+      String message) {
     if (finished) {
       return;
     }
@@ -148,6 +206,17 @@ final class Exchange {
       onEnd.accept(usage.totalTokens());
     }
     metrics.answered(status);
+    if (attemptOpen) {
+      attemptOpen = false;
+      attempts.add(
+          new UpstreamAttempt(
+              providerKeyId,
+              status,
+              success,
+              (System.nanoTime() - attemptStartNanos) / 1_000_000L,
+              Throttle.NONE,
+              attemptStartMs));
+    }
     if (keyId != 0) {
       long latencyMs = (System.nanoTime() - startNanos) / 1_000_000L;
       meter.record(
@@ -158,11 +227,13 @@ final class Exchange {
               status,
               success,
               usage,
+              estimated,
               startMs,
               latencyMs,
               success ? null : errorClass,
               success ? null : message,
-              requestId));
+              requestId,
+              attempts));
     }
   }
 

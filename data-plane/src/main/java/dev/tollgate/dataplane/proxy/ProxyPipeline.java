@@ -261,7 +261,7 @@ public class ProxyPipeline {
   }
 
   private void proxy(Exchange exchange, Route route, ChatRequest request) {
-    exchange.providerKeyId = route.providerKey().getId();
+    exchange.beginAttempt(route.providerKey().getId());
     Buffer body = request.upstreamBody(route.upstreamModel());
     upstream
         .open(route.providerKey(), CHAT_COMPLETIONS)
