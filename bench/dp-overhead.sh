@@ -532,6 +532,14 @@ if wants dp; then
     [[ $counted == "$ANSWERED_DP" ]] && break
     sleep 1
   done
+  # Whether the limits really were checked in Redis: requests the fail mode decided because Redis
+  # did not answer in time (TOLLGATE_REDIS_TIMEOUT) were admitted without it.
+  metrics=$(curl -fsS --max-time 5 "http://127.0.0.1:$DP_PORT/q/metrics" 2>/dev/null) || metrics=
+  unchecked=$(awk '/^tollgate_ratelimit_redis_unavailable_total/ { s += $2 } END { printf "%d", s }' <<<"$metrics")
+  batches=$(awk '/^tollgate_ratelimit_batch_size_count/ { c += $2 } /^tollgate_ratelimit_batch_size_sum/ { s += $2 }
+    END { if (c > 0) printf "%d calls, %.1f requests per call", c, s / c; else printf "none" }' <<<"$metrics")
+  echo "limits: Redis script calls: $batches; requests the fail mode decided (Redis too slow): ${unchecked:-?}" |
+    tee -a "$RUN_DIR/table.txt"
   verdict=$([[ $counted == "$ANSWERED_DP" ]] && echo "equal" || echo "DIFFERENT")
   echo "metering: the CP counted ${counted:-?} requests for the bench key; the DP answered $ANSWERED_DP ($verdict)\
 $( ((UNANSWERED_DP > 0)) && echo "; $UNANSWERED_DP more got no answer")" | tee -a "$RUN_DIR/table.txt"
