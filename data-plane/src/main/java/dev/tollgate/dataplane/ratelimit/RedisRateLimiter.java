@@ -66,6 +66,7 @@ public class RedisRateLimiter implements RateLimiter {
   private static final Logger LOG = Logger.getLogger(RedisRateLimiter.class);
   private static final long LOG_EVERY_NANOS = TimeUnit.SECONDS.toNanos(10);
   private static final String SCRIPT_RESOURCE = "/dev/tollgate/dataplane/ratelimit/limits.lua";
+  private static final int MAX_HELD_RELEASE_ARGS = 100_000;
 
   private final Vertx vertx;
   private final Redis redis;
@@ -246,6 +247,10 @@ public class RedisRateLimiter implements RateLimiter {
     private final Thread thread;
     private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
     private final List<String> sideOps = new ArrayList<>();
+    // Releases are kept until a call carrying them succeeds, so that a Redis outage does not hold
+    // finished requests' slots until their leases expire; resending one is harmless (ZREM).
+    private final List<String> releases = new ArrayList<>();
+    private List<String> releasesInFlight = List.of();
     private final Map<String, String[]> liveLeases = new HashMap<>();
     private RedisConnection connection;
     private boolean connecting;
@@ -282,17 +287,19 @@ public class RedisRateLimiter implements RateLimiter {
       if (keys == null) {
         keys = concurrencyKeys(decision.limits);
       }
-      if (keys.length == 0 || down()) {
-        // While Redis is unreachable the lease cannot be removed; it expires with its TTL.
+      if (keys.length == 0 || releases.size() >= MAX_HELD_RELEASE_ARGS) {
+        // Beyond the bound (a long outage) the lease expires with its time to live instead.
         return;
       }
-      sideOps.add("R");
-      sideOps.add(Integer.toString(keys.length));
-      sideOps.add(decision.lease);
+      releases.add("R");
+      releases.add(Integer.toString(keys.length));
+      releases.add(decision.lease);
       for (String key : keys) {
-        sideOps.add(key);
+        releases.add(key);
       }
-      wake();
+      if (!down()) {
+        wake();
+      }
     }
 
     void charge(String tpmPrefix, long tokens) {
@@ -323,7 +330,7 @@ public class RedisRateLimiter implements RateLimiter {
       if (inFlight != null || closed) {
         return;
       }
-      if (waiting.isEmpty() && sideOps.isEmpty()) {
+      if (waiting.isEmpty() && sideOps.isEmpty() && releases.isEmpty()) {
         return;
       }
       if (connection == null) {
@@ -345,6 +352,11 @@ public class RedisRateLimiter implements RateLimiter {
         request.arg(arg);
       }
       sideOps.clear();
+      for (String arg : releases) {
+        request.arg(arg);
+      }
+      releasesInFlight = new ArrayList<>(releases);
+      releases.clear();
       if (!batch.isEmpty()) {
         batchSize.record(batch.size());
       }
@@ -393,6 +405,8 @@ public class RedisRateLimiter implements RateLimiter {
         if (failure.getMessage() != null && failure.getMessage().startsWith("NOSCRIPT")) {
           // Redis lost its script cache (restart, SCRIPT FLUSH): load it again, then resend.
           requeue(batch);
+          releases.addAll(0, releasesInFlight);
+          releasesInFlight = List.of();
           loadScriptThenFlush(sentOn);
           return;
         }
@@ -423,7 +437,8 @@ public class RedisRateLimiter implements RateLimiter {
         }
         w.done.handle(decision);
       }
-      if (!waiting.isEmpty() || !sideOps.isEmpty()) {
+      releasesInFlight = List.of();
+      if (!waiting.isEmpty() || !sideOps.isEmpty() || !releases.isEmpty()) {
         flush();
       }
     }
@@ -451,7 +466,11 @@ public class RedisRateLimiter implements RateLimiter {
         connection = null;
         broken.close();
       }
+      // Renewals and TPM charges of the moment are dropped (a charge applied twice would be worse
+      // than one lost); releases are kept for the next call.
       sideOps.clear();
+      releases.addAll(0, releasesInFlight);
+      releasesInFlight = List.of();
       List<Waiting> all = new ArrayList<>(batch);
       all.addAll(waiting);
       waiting.clear();

@@ -37,9 +37,8 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p>The writer count is striped ({@link Writers}): one shared counter would bounce one cache line
  * between every event loop twice per request. Each thread enters and leaves on the same stripe, so
- * every stripe holds the number of writers inside that map to it, never less; a writer that
- * entered before the swap is therefore seen in its stripe by the drain, whatever other stripes
- * hold.
+ * every stripe holds the number of writers inside that map to it, never less; a writer that entered
+ * before the swap is therefore seen in its stripe by the drain, whatever other stripes hold.
  */
 @ApplicationScoped
 public class InMemoryUsageMeter implements UsageMeter {
