@@ -22,6 +22,8 @@
  * the window is still under its limit may take it over; the next ones are refused until the window
  * resets. When Redis does not answer within {@code tollgate.redis.timeout} the fail mode decides
  * (open by default): then limits are not enforced (open) or requests are refused with 503 (closed),
- * and releases and charges of that moment are lost (leases expire on their own).
+ * and TPM charges and lease renewals of that moment are lost, while lease releases are kept and
+ * sent with the next call that reaches Redis (up to a bound, beyond which leases expire on their
+ * own), so an outage does not hold finished requests' slots.
  */
 package dev.tollgate.dataplane.ratelimit;
