@@ -152,7 +152,8 @@ public final class AdminSeed {
       users(c);
       groups(c);
       providerKeys(c);
-      withoutPlainIndexes(c, List.of("api_key", "api_key_group"), () -> keys(c));
+      // The listing side table (V3) is filled by triggers on api_key: its indexes wait too.
+      withoutPlainIndexes(c, List.of("api_key", "api_key_group", "api_key_listing"), () -> keys(c));
       overrides(c);
       adjustments(c);
       withoutPlainIndexes(c, List.of("usage_minute"), () -> minuteUsage(c));
@@ -849,13 +850,16 @@ public final class AdminSeed {
     return weights.length - 1;
   }
 
-  /** Drops the plain (non-constraint) indexes of the tables, runs the fill, rebuilds them. */
+  /**
+   * Drops the plain (non-constraint) indexes of the tables (those that exist), runs the fill,
+   * rebuilds them.
+   */
   private void withoutPlainIndexes(Connection c, List<String> tables, Fill fill) throws Exception {
     List<String[]> indexes = new ArrayList<>();
     try (PreparedStatement s =
         c.prepareStatement(
             "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i"
-                + " WHERE i.indrelid = ?::regclass AND NOT EXISTS"
+                + " WHERE i.indrelid = to_regclass(?) AND NOT EXISTS"
                 + " (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)")) {
       for (String table : tables) {
         s.setString(1, table);
