@@ -52,6 +52,18 @@ public interface ControlPlaneConfig {
     Duration cacheTtl();
   }
 
+  /** How rpm-status reads the data planes' RPM counters from Redis. */
+  RpmStatus rpmStatus();
+
+  interface RpmStatus {
+    /**
+     * Longest wait for Redis (TIME and MGET together) before rpm-status answers 503: an unreachable
+     * Redis must not hold an operator's request for the client's default timeout.
+     */
+    @WithDefault("2s")
+    Duration redisTimeout();
+  }
+
   /** How config changes reach watching data planes. */
   Watch watch();
 

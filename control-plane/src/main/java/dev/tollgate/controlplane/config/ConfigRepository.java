@@ -43,7 +43,7 @@ public class ConfigRepository {
       "SELECT id, status, rpm_limit, concurrency_limit FROM app_user";
   private static final String KEYS =
       "SELECT k.id, k.user_id, k.token_hash, k.status, k.expires_at, k.quota_limit, k.quota_used,"
-          + " k.rpm_limit, k.concurrency_limit, k.allowed_models, k.ip_allow, k.ip_deny,"
+          + " k.rpm_limit, k.concurrency_limit, k.tpm_limit, k.allowed_models, k.ip_allow, k.ip_deny,"
           + " ARRAY(SELECT g.group_id FROM api_key_group g WHERE g.key_id = k.id"
           + " ORDER BY g.group_id) AS group_ids"
           + " FROM api_key k";
@@ -221,6 +221,7 @@ public class ConfigRepository {
             .setQuotaUsed(rows.getLong("quota_used"))
             .setRpmLimit(rows.getInt("rpm_limit"))
             .setConcurrencyLimit(rows.getInt("concurrency_limit"))
+            .setTpmLimit(rows.getInt("tpm_limit"))
             .addAllAllowedModels(Arrays.asList(strings(rows.getArray("allowed_models"))))
             .addAllIpAllow(Arrays.asList(strings(rows.getArray("ip_allow"))))
             .addAllIpDeny(Arrays.asList(strings(rows.getArray("ip_deny"))));

@@ -58,6 +58,10 @@ public class ApiKey extends ReplicatedEntity {
   @Column(name = "concurrency_limit")
   public int concurrencyLimit;
 
+  /** Tokens per minute; 0 = no limit. */
+  @Column(name = "tpm_limit")
+  public int tpmLimit;
+
   @JdbcTypeCode(SqlTypes.ARRAY)
   @Column(name = "allowed_models", columnDefinition = "text[]")
   public String[] allowedModels;

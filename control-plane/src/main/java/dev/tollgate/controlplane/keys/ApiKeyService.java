@@ -64,6 +64,7 @@ public class ApiKeyService {
     long quotaLimit = quotaLimit(request.quotaLimit() == null ? -1 : request.quotaLimit());
     int rpmLimit = Fields.nonNegative("rpm_limit", request.rpmLimit(), 0);
     int concurrencyLimit = Fields.nonNegative("concurrency_limit", request.concurrencyLimit(), 0);
+    int tpmLimit = Fields.nonNegative("tpm_limit", request.tpmLimit(), 0);
     List<String> allowedModels =
         Fields.distinctNames("allowed_models", request.allowedModels(), false);
     List<String> ipAllow = cidrs("ip_allow", request.ipAllow());
@@ -86,6 +87,7 @@ public class ApiKeyService {
     key.quotaLimit = quotaLimit;
     key.rpmLimit = rpmLimit;
     key.concurrencyLimit = concurrencyLimit;
+    key.tpmLimit = tpmLimit;
     key.allowedModels = allowedModels.toArray(String[]::new);
     key.ipAllow = ipAllow.toArray(String[]::new);
     key.ipDeny = ipDeny.toArray(String[]::new);
@@ -128,6 +130,8 @@ public class ApiKeyService {
         request.concurrencyLimit() == null
             ? null
             : Fields.nonNegative("concurrency_limit", request.concurrencyLimit(), 0);
+    Integer tpmLimit =
+        request.tpmLimit() == null ? null : Fields.nonNegative("tpm_limit", request.tpmLimit(), 0);
     List<String> allowedModels =
         request.allowedModels() == null
             ? null
@@ -161,6 +165,9 @@ public class ApiKeyService {
     }
     if (concurrencyLimit != null) {
       key.concurrencyLimit = concurrencyLimit;
+    }
+    if (tpmLimit != null) {
+      key.tpmLimit = tpmLimit;
     }
     if (allowedModels != null) {
       key.allowedModels = allowedModels.toArray(String[]::new);

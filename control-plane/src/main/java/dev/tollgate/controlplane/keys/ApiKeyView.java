@@ -23,6 +23,8 @@ public record ApiKeyView(
         long quotaUsed,
     @Schema(description = "Requests per minute; 0 = no limit.") int rpmLimit,
     @Schema(description = "Requests in flight; 0 = no limit.") int concurrencyLimit,
+    @Schema(description = "Tokens per minute, charged after each response; 0 = no limit.")
+        int tpmLimit,
     @Schema(description = "Models the key may use; empty = every model of its groups.")
         List<String> allowedModels,
     @Schema(description = "CIDRs the client must be in; empty = any.") List<String> ipAllow,
@@ -46,6 +48,7 @@ public record ApiKeyView(
         key.quotaUsed,
         key.rpmLimit,
         key.concurrencyLimit,
+        key.tpmLimit,
         List.of(key.allowedModels),
         List.of(key.ipAllow),
         List.of(key.ipDeny),

@@ -6,7 +6,7 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /**
  * Body of {@code POST /admin/v1/keys}. Only user_id, name and group_ids are required; the limits
- * default to "none" (quota_limit -1, rpm_limit and concurrency_limit 0, empty lists).
+ * default to "none" (quota_limit -1, rpm_limit, concurrency_limit and tpm_limit 0, empty lists).
  */
 public record CreateApiKeyRequest(
     @Schema(description = "The owner (an existing user that is not deleted). Required.")
@@ -22,6 +22,8 @@ public record CreateApiKeyRequest(
         Long quotaLimit,
     @Schema(description = "Requests per minute; 0 (default) = no limit.") Integer rpmLimit,
     @Schema(description = "Requests in flight; 0 (default) = no limit.") Integer concurrencyLimit,
+    @Schema(description = "Tokens per minute, charged after each response; 0 (default) = no limit.")
+        Integer tpmLimit,
     @Schema(description = "Models the key may use; empty (default) = every model of its groups.")
         List<String> allowedModels,
     @Schema(description = "CIDRs (IPv4 or IPv6) the client must be in; empty = any.")

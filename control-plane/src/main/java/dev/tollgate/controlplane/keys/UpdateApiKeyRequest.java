@@ -35,6 +35,9 @@ public class UpdateApiKeyRequest {
   @Schema(description = "Requests in flight; 0 = no limit.")
   private Integer concurrencyLimit;
 
+  @Schema(description = "Tokens per minute, charged after each response; 0 = no limit.")
+  private Integer tpmLimit;
+
   @Schema(description = "Models the key may use; empty = every model of its groups.")
   private List<String> allowedModels;
 
@@ -70,6 +73,10 @@ public class UpdateApiKeyRequest {
 
   public Integer concurrencyLimit() {
     return concurrencyLimit;
+  }
+
+  public Integer tpmLimit() {
+    return tpmLimit;
   }
 
   public List<String> allowedModels() {
@@ -111,6 +118,10 @@ public class UpdateApiKeyRequest {
 
   public void setConcurrencyLimit(Integer concurrencyLimit) {
     this.concurrencyLimit = concurrencyLimit;
+  }
+
+  public void setTpmLimit(Integer tpmLimit) {
+    this.tpmLimit = tpmLimit;
   }
 
   public void setAllowedModels(List<String> allowedModels) {

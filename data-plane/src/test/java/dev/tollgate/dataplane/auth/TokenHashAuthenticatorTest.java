@@ -42,7 +42,19 @@ class TokenHashAuthenticatorTest {
   private void recordTokens(long tokens) {
     meter.record(
         new RequestOutcome(
-            7, 0, "m", 200, true, new TokenUsage(0, tokens, tokens), 0, 1, null, null, "r"));
+            7,
+            0,
+            "m",
+            200,
+            true,
+            new TokenUsage(0, tokens, tokens),
+            false,
+            0,
+            1,
+            null,
+            null,
+            "r",
+            java.util.List.of()));
   }
 
   @Test
