@@ -8,8 +8,8 @@
 --   * per scope (usage_scope_*): one row per bucket for the whole installation, each user, each
 --     provider group, each provider key and each model, so their windows and series read one row
 --     per bucket whatever the number of keys.
--- Retention (UsageRetentionJob) deletes old buckets of each tier; bucket_start leads or is indexed
--- in every table for that.
+-- Retention (UsageRetentionJob) deletes old buckets of each tier; bucket_start leads, or follows
+-- scope, in an index of every table for that.
 --
 -- Counters updated by every flush within a bucket: fillfactor 70 keeps those updates HOT.
 
@@ -51,7 +51,9 @@ CREATE TABLE usage_scope_minute (
     latency_ms_sum        bigint      NOT NULL,
     PRIMARY KEY (scope, subject, bucket_start)
 ) WITH (fillfactor = 70);
-CREATE INDEX usage_scope_minute_bucket_idx ON usage_scope_minute (bucket_start);
+-- For reads across the subjects of one scope (the provider keys of the attention list) and for
+-- retention, which deletes scope by scope.
+CREATE INDEX usage_scope_minute_bucket_idx ON usage_scope_minute (scope, bucket_start);
 
 CREATE TABLE usage_scope_hour (LIKE usage_scope_minute INCLUDING ALL) WITH (fillfactor = 70);
 CREATE TABLE usage_scope_day (LIKE usage_scope_minute INCLUDING ALL) WITH (fillfactor = 70);
