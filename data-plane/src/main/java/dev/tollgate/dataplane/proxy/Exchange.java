@@ -2,13 +2,18 @@ package dev.tollgate.dataplane.proxy;
 
 import dev.tollgate.dataplane.upstream.TokenUsage;
 import dev.tollgate.dataplane.usage.RequestOutcome;
+import dev.tollgate.dataplane.usage.UpstreamAttempt;
+import dev.tollgate.dataplane.usage.UpstreamAttempt.Throttle;
 import dev.tollgate.dataplane.usage.UsageMeter;
 import dev.tollgate.proto.config.v1.ApiKey;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.LongConsumer;
 
 /**
  * One client request on its way through the pipeline, and the single place where it ends: {@link
@@ -40,11 +45,22 @@ final class Exchange {
   /** The authenticated key, null before. */
   ApiKey key;
 
-  /** Set once an upstream is tried; 0 means none was. */
+  /** The provider key of the current (last) upstream try; 0 while none was made. */
   long providerKeyId;
+
+  /** Tries that ended, in order; the current one is added when it ends. */
+  private final List<UpstreamAttempt> attempts = new ArrayList<>(1);
+
+  private boolean attemptOpen;
+  private long attemptStartNanos;
+  private long attemptStartMs;
 
   String model = "";
   HttpClientRequest upstreamRequest;
+
+  /** Called once with the tokens used when the request ends, however it ends (limits' release). */
+  LongConsumer onEnd;
+
   private boolean finished;
 
   private Exchange(RoutingContext ctx, UsageMeter meter, RequestMetrics metrics) {
@@ -75,6 +91,24 @@ final class Exchange {
   /** As {@link #fail(int, String, String)}, then closes the connection once the answer is out. */
   void failAndClose(int status, String code, String message) {
     fail(status, code, message, true);
+  }
+
+  /**
+   * Refuses with an error of an explicit OpenAI {@code type} and a {@code Retry-After} in seconds.
+   */
+  void refuse(int status, String type, String code, String message, long retryAfterSeconds) {
+    if (finished || response.headWritten()) {
+      fail(status, code, message);
+      return;
+    }
+    finish(status, false, TokenUsage.NONE, code, message);
+    response.headers().clear();
+    response
+        .setStatusCode(status)
+        .putHeader("x-request-id", requestId)
+        .putHeader("retry-after", Long.toString(retryAfterSeconds))
+        .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+        .end(OpenAiError.body(type, code, message));
   }
 
   private void fail(int status, String code, String message, boolean close) {
@@ -115,13 +149,74 @@ final class Exchange {
     response.reset();
   }
 
+  /** Starts a try of {@code id}; the previous try must have been ended with {@link #endAttempt}. */
+  void beginAttempt(long id) {
+    if (attemptOpen) {
+      throw new IllegalStateException("the previous upstream try of " + requestId + " is open");
+    }
+    providerKeyId = id;
+    attemptOpen = true;
+    attemptStartNanos = System.nanoTime();
+    attemptStartMs = System.currentTimeMillis();
+  }
+
+  /**
+   * Ends the current try without it answering the client (the request fails over to another
+   * provider key, or fails): it counts as a failed request of its provider key.
+   *
+   * @param status what the upstream answered, or 502/504 when it did not answer
+   * @param throttle the kind of a 429, {@link Throttle#NONE} otherwise
+   */
+  void endAttempt(int status, Throttle throttle) {
+    if (!attemptOpen) {
+      return;
+    }
+    attemptOpen = false;
+    attempts.add(
+        new UpstreamAttempt(
+            providerKeyId,
+            status,
+            false,
+            (System.nanoTime() - attemptStartNanos) / 1_000_000L,
+            throttle,
+            attemptStartMs));
+  }
+
   /** Records the request once. */
   void finish(int status, boolean success, TokenUsage usage, String errorClass, String message) {
+    finish(status, success, usage, false, errorClass, message);
+  }
+
+  /**
+   * Records the request once; {@code estimated} marks tokens estimated from the text because the
+   * upstream reported none. A try still open is the one that answered: it ends with the request.
+   */
+  void finish(
+      int status,
+      boolean success,
+      TokenUsage usage,
+      boolean estimated,
+      String errorClass,
+      String message) {
     if (finished) {
       return;
     }
     finished = true;
+    if (onEnd != null) {
+      onEnd.accept(usage.totalTokens());
+    }
     metrics.answered(status);
+    if (attemptOpen) {
+      attemptOpen = false;
+      attempts.add(
+          new UpstreamAttempt(
+              providerKeyId,
+              status,
+              success,
+              (System.nanoTime() - attemptStartNanos) / 1_000_000L,
+              Throttle.NONE,
+              attemptStartMs));
+    }
     if (keyId != 0) {
       long latencyMs = (System.nanoTime() - startNanos) / 1_000_000L;
       meter.record(
@@ -132,11 +227,13 @@ final class Exchange {
               status,
               success,
               usage,
+              estimated,
               startMs,
               latencyMs,
               success ? null : errorClass,
               success ? null : message,
-              requestId));
+              requestId,
+              attempts));
     }
   }
 

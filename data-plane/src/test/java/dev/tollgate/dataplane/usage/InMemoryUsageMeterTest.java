@@ -3,9 +3,12 @@ package dev.tollgate.dataplane.usage;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tollgate.dataplane.upstream.TokenUsage;
+import dev.tollgate.dataplane.usage.UpstreamAttempt.Throttle;
+import dev.tollgate.proto.usage.v1.ConcurrencyAdjustment;
 import dev.tollgate.proto.usage.v1.Counters;
 import dev.tollgate.proto.usage.v1.FlushRequest;
 import dev.tollgate.proto.usage.v1.KeyDelta;
+import dev.tollgate.proto.usage.v1.ProviderKeyDelta;
 import dev.tollgate.proto.usage.v1.UsageBucket;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,11 +26,15 @@ class InMemoryUsageMeterTest {
         success ? 200 : 500,
         success,
         new TokenUsage(prompt, completion, prompt + completion),
+        false,
         1_732_233_600_123L,
         7,
         success ? null : "upstream_500",
         success ? null : "boom",
-        "req-" + keyId);
+        "req-" + keyId,
+        success
+            ? List.of(new UpstreamAttempt(100, 200, true, 5, Throttle.NONE, 1_732_233_600_124L))
+            : List.of());
   }
 
   @Test
@@ -146,6 +153,152 @@ class InMemoryUsageMeterTest {
             org.assertj.core.groups.Tuple.tuple(1_732_233_600L, 0L, 1L, 7L));
     assertThat(batch.getKeyDeltas(0).getLastAccessedAtUnixMs()).isEqualTo(1_732_233_600_123L);
     assertThat(batch.getProviderKeyDeltasList()).hasSize(1);
+  }
+
+  @Test
+  void countsEveryTryOnItsProviderKeyAndTheTokensOnTheOneThatAnswered() {
+    // Given a request that got a concurrency 429 from provider key 7, then a 502 from 8, and was
+    // answered by 9
+    InMemoryUsageMeter meter = new InMemoryUsageMeter(10);
+    List<UpstreamAttempt> tries =
+        List.of(
+            new UpstreamAttempt(7, 429, false, 3, Throttle.CONCURRENCY, 1_000L),
+            new UpstreamAttempt(8, 502, false, 4, Throttle.NONE, 1_010L),
+            new UpstreamAttempt(9, 200, true, 20, Throttle.NONE, 1_020L));
+
+    // When
+    meter.record(
+        new RequestOutcome(
+            1,
+            9,
+            "m",
+            200,
+            true,
+            new TokenUsage(10, 5, 15),
+            false,
+            1_000L,
+            40,
+            null,
+            null,
+            "r",
+            tries));
+    FlushRequest batch = meter.drain();
+
+    // Then the client key counts one request; each provider key counts its own try
+    assertThat(batch.getKeyDeltas(0).getCounters().getRequests()).isEqualTo(1);
+    assertThat(batch.getProviderKeyDeltasList())
+        .extracting(
+            ProviderKeyDelta::getProviderKeyId,
+            d -> d.getCounters().getRequests(),
+            d -> d.getCounters().getSuccessRequests(),
+            d -> d.getCounters().getRateLimitedRequests(),
+            d -> d.getCounters().getTotalTokens(),
+            ProviderKeyDelta::getUpstream429Concurrency,
+            ProviderKeyDelta::getLatencyMsSum,
+            ProviderKeyDelta::getLast429AtUnixMs,
+            ProviderKeyDelta::getLast429Kind,
+            ProviderKeyDelta::getLastUsedAtUnixMs)
+        .containsExactlyInAnyOrder(
+            org.assertj.core.groups.Tuple.tuple(
+                7L, 1L, 0L, 1L, 0L, 1L, 3L, 1_000L, "concurrency", 1_000L),
+            org.assertj.core.groups.Tuple.tuple(8L, 1L, 0L, 0L, 0L, 0L, 4L, 0L, "", 1_010L),
+            org.assertj.core.groups.Tuple.tuple(9L, 1L, 1L, 0L, 15L, 0L, 20L, 0L, "", 1_020L));
+  }
+
+  @Test
+  void keepsTheNewest429AndItsKindPerProviderKey() {
+    // Given
+    InMemoryUsageMeter meter = new InMemoryUsageMeter(10);
+
+    // When an RPM 429 at t=2000 and an unknown 429 at t=1000 are recorded, newest first
+    for (UpstreamAttempt a :
+        List.of(
+            new UpstreamAttempt(7, 429, false, 1, Throttle.RPM, 2_000L),
+            new UpstreamAttempt(7, 429, false, 1, Throttle.UNKNOWN, 1_000L))) {
+      meter.record(
+          new RequestOutcome(
+              1,
+              7,
+              "m",
+              429,
+              false,
+              TokenUsage.NONE,
+              false,
+              a.atMs(),
+              1,
+              "upstream_429",
+              "slow",
+              "r",
+              List.of(a)));
+    }
+    ProviderKeyDelta delta = meter.drain().getProviderKeyDeltas(0);
+
+    // Then
+    assertThat(delta.getLast429AtUnixMs()).isEqualTo(2_000L);
+    assertThat(delta.getLast429Kind()).isEqualTo("rpm");
+    assertThat(delta.getUpstream429Rpm()).isEqualTo(1);
+    assertThat(delta.getUpstream429Unknown()).isEqualTo(1);
+    assertThat(delta.getCounters().getRateLimitedRequests()).isEqualTo(2);
+  }
+
+  @Test
+  void marksEstimatedTokensOnTheKeyTheBucketAndTheProviderKey() {
+    // Given
+    InMemoryUsageMeter meter = new InMemoryUsageMeter(10);
+
+    // When a stream cut by the client is recorded with estimated tokens
+    meter.record(
+        new RequestOutcome(
+            1,
+            9,
+            "m",
+            200,
+            false,
+            new TokenUsage(4, 6, 10),
+            true,
+            1_000L,
+            9,
+            "client_disconnected",
+            "gone",
+            "r",
+            List.of(new UpstreamAttempt(9, 200, false, 9, Throttle.NONE, 1_000L))));
+    FlushRequest batch = meter.drain();
+
+    // Then
+    assertThat(batch.getKeyDeltas(0).getCounters().getEstimatedRequests()).isEqualTo(1);
+    assertThat(batch.getKeyDeltas(0).getCounters().getTotalTokens()).isEqualTo(10);
+    assertThat(batch.getBuckets(0).getCounters().getEstimatedRequests()).isEqualTo(1);
+    assertThat(batch.getProviderKeyDeltas(0).getCounters().getEstimatedRequests()).isEqualTo(1);
+  }
+
+  @Test
+  void drainsReportedAdjustmentsOnceInOrder() {
+    // Given
+    InMemoryUsageMeter meter = new InMemoryUsageMeter(10);
+    ConcurrencyAdjustment first =
+        ConcurrencyAdjustment.newBuilder()
+            .setProviderKeyId(7)
+            .setAtUnixMs(1_000)
+            .setOldLimit(10)
+            .setNewLimit(8)
+            .setReason("concurrency_429")
+            .setUtilisation(1.0)
+            .build();
+    ConcurrencyAdjustment second =
+        first.toBuilder()
+            .setAtUnixMs(2_000)
+            .setOldLimit(8)
+            .setNewLimit(10)
+            .setReason("increase")
+            .build();
+
+    // When
+    meter.recordAdjustment(first);
+    meter.recordAdjustment(second);
+
+    // Then
+    assertThat(meter.drain().getAdjustmentsList()).containsExactly(first, second);
+    assertThat(meter.drain().getAdjustmentsList()).isEmpty();
   }
 
   private static void awaitQuietly(CountDownLatch latch) {
