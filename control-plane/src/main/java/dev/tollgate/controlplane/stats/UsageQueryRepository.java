@@ -153,16 +153,15 @@ public class UsageQueryRepository {
     }
   }
 
+  /** Keys per status from V3's api_key_count, and the totals row the flush and triggers keep. */
   KeyStats keyStats(List<String> statuses) throws SQLException {
     Map<String, Long> byStatus = new LinkedHashMap<>();
     statuses.forEach(status -> byStatus.put(status, 0L));
     long total = 0;
-    long limitedKeys = 0;
-    long limitSum = 0;
     try (Connection c = dataSource.getConnection()) {
       try (PreparedStatement statement =
               c.prepareStatement(
-                  "SELECT status, keys, limited_keys, quota_limit_sum FROM api_key_status_stats"
+                  "SELECT status, n FROM api_key_count WHERE scope = 'all' AND scope_id = 0"
                       + " ORDER BY status");
           ResultSet rows = statement.executeQuery()) {
         while (rows.next()) {
@@ -171,19 +170,20 @@ public class UsageQueryRepository {
             byStatus.put(rows.getString(1), keys);
           }
           total += keys;
-          limitedKeys += rows.getLong(3);
-          limitSum += rows.getLong(4);
         }
       }
       try (PreparedStatement statement =
-              c.prepareStatement("SELECT quota_used, " + COLUMNS + " FROM api_key_usage_totals");
+              c.prepareStatement(
+                  "SELECT limited_keys, quota_limit_sum, quota_used, "
+                      + COLUMNS
+                      + " FROM api_key_usage_totals");
           ResultSet rows = statement.executeQuery()) {
         rows.next();
-        Counts counts = counts(rows, 2);
+        Counts counts = counts(rows, 4);
         return new KeyStats(
             total,
             byStatus,
-            new KeyStats.Quota(limitedKeys, limitSum, rows.getLong(1)),
+            new KeyStats.Quota(rows.getLong(1), rows.getLong(2), rows.getLong(3)),
             counts.requests(),
             counts.tokens());
       }
