@@ -152,7 +152,8 @@ public final class AdminSeed {
       users(c);
       groups(c);
       providerKeys(c);
-      withoutPlainIndexes(c, List.of("api_key", "api_key_group"), () -> keys(c));
+      // The listing side table (V3) is filled by triggers on api_key: its indexes wait too.
+      withoutPlainIndexes(c, List.of("api_key", "api_key_group", "api_key_listing"), () -> keys(c));
       overrides(c);
       adjustments(c);
       withoutPlainIndexes(c, List.of("usage_minute"), () -> minuteUsage(c));
@@ -589,7 +590,7 @@ public final class AdminSeed {
           throw new IllegalStateException(
               "usage tier "
                   + table
-                  + ": cannot tell its bucket size from its name (hour, day, week, month)");
+                  + ": cannot tell its bucket size from its name (minute, hour, day, week, month)");
         }
         tiers.put(table, unit);
       }
@@ -688,6 +689,9 @@ public final class AdminSeed {
 
   static String unitOf(String table) {
     String t = table.toLowerCase(Locale.ROOT);
+    if (t.contains("minute")) {
+      return "minute";
+    }
     if (t.contains("hour")) {
       return "hour";
     }
@@ -703,25 +707,32 @@ public final class AdminSeed {
     return null;
   }
 
+  private static final List<String> SCRATCH_COUNTERS =
+      List.of(
+          "requests",
+          "success_requests",
+          "failure_requests",
+          "prompt_tokens",
+          "completion_tokens",
+          "total_tokens",
+          "latency_ms_sum",
+          "rate_limited_requests",
+          "estimated_requests");
+
+  /**
+   * Fills one tier from usage_minute (a minute tier) or the month of hourly rows. Columns map by
+   * name: bucket_start is truncated to the tier's unit, key_id / provider_key_id / model are kept,
+   * user_id and group_id come from the key and provider key, counters are summed. A tier with
+   * {@code scope} and {@code subject} columns gets one row per bucket for each scope ('all', each
+   * user, group, provider key and model); a tier of failures only keeps the buckets with some.
+   */
   private void rollUp(Connection c, String table, String unit) throws Exception {
-    List<String> scratch =
-        List.of(
-            "bucket_start",
-            "key_id",
-            "provider_key_id",
-            "model",
-            "requests",
-            "success_requests",
-            "failure_requests",
-            "prompt_tokens",
-            "completion_tokens",
-            "total_tokens",
-            "latency_ms_sum",
-            "rate_limited_requests",
-            "estimated_requests");
+    String source = unit.equals("minute") ? "usage_minute" : "seed_usage_hour";
+    String bucket = "date_trunc('" + unit + "', u.bucket_start)";
     List<String> columns = new ArrayList<>();
     List<String> select = new ArrayList<>();
     List<String> groupBy = new ArrayList<>();
+    boolean scoped = false;
     try (PreparedStatement s =
         c.prepareStatement(
             "SELECT column_name, is_nullable = 'YES' OR column_default IS NOT NULL"
@@ -735,12 +746,16 @@ public final class AdminSeed {
           String expression;
           boolean dimension = true;
           switch (column) {
-            case "bucket_start" -> expression = "date_trunc('" + unit + "', u.bucket_start)";
+            case "bucket_start" -> expression = bucket;
             case "key_id", "provider_key_id", "model" -> expression = "u." + column;
             case "user_id" -> expression = "k.user_id";
             case "group_id" -> expression = "coalesce(p.group_id, 0)";
+            case "scope", "subject" -> {
+              scoped = true;
+              expression = column;
+            }
             default -> {
-              if (scratch.contains(column)) {
+              if (SCRATCH_COUNTERS.contains(column)) {
                 expression = "sum(u." + column + ")";
                 dimension = false;
               } else if (optional) {
@@ -762,16 +777,71 @@ public final class AdminSeed {
         }
       }
     }
-    String sql =
-        "INSERT INTO "
-            + table
-            + " ("
-            + String.join(", ", columns)
-            + ") SELECT "
-            + String.join(", ", select)
-            + " FROM seed_usage_hour u JOIN api_key k ON k.id = u.key_id"
-            + " LEFT JOIN provider_key p ON p.id = u.provider_key_id GROUP BY "
-            + String.join(", ", groupBy);
+    String from =
+        " FROM "
+            + source
+            + " u JOIN api_key k ON k.id = u.key_id"
+            + " LEFT JOIN provider_key p ON p.id = u.provider_key_id";
+    String having =
+        table.contains("failure")
+            ? " HAVING sum(u.failure_requests) > 0 OR sum(u.rate_limited_requests) > 0"
+            : "";
+    String sql;
+    if (scoped) {
+      // One SELECT per scope, its subject as text; requests that reached no upstream (provider
+      // key 0) have no group or provider-key row.
+      String[][] scopes = {
+        {"'all'", "''", ""},
+        {"'user'", "k.user_id::text", ""},
+        {"'group'", "p.group_id::text", " WHERE p.id IS NOT NULL"},
+        {"'provider_key'", "u.provider_key_id::text", " WHERE u.provider_key_id <> 0"},
+        {"'model'", "u.model", ""}
+      };
+      List<String> parts = new ArrayList<>();
+      for (String[] scope : scopes) {
+        List<String> scopeSelect = new ArrayList<>();
+        List<String> scopeGroup = new ArrayList<>();
+        for (int i = 0; i < columns.size(); i++) {
+          String expression =
+              switch (columns.get(i)) {
+                case "scope" -> scope[0];
+                case "subject" -> scope[1];
+                default -> select.get(i);
+              };
+          scopeSelect.add(expression);
+          if (groupBy.contains(select.get(i)) && !columns.get(i).equals("scope")) {
+            scopeGroup.add(columns.get(i).equals("subject") ? scope[1] : expression);
+          }
+        }
+        scopeGroup.removeIf(e -> e.equals("''"));
+        parts.add(
+            "SELECT "
+                + String.join(", ", scopeSelect)
+                + from
+                + scope[2]
+                + " GROUP BY "
+                + String.join(", ", scopeGroup));
+      }
+      sql =
+          "INSERT INTO "
+              + table
+              + " ("
+              + String.join(", ", columns)
+              + ") "
+              + String.join(" UNION ALL ", parts);
+    } else {
+      sql =
+          "INSERT INTO "
+              + table
+              + " ("
+              + String.join(", ", columns)
+              + ") SELECT "
+              + String.join(", ", select)
+              + from
+              + " GROUP BY "
+              + String.join(", ", groupBy)
+              + having;
+    }
     long[] rows = new long[1];
     withoutPlainIndexes(
         c,
@@ -781,7 +851,7 @@ public final class AdminSeed {
             rows[0] = s.executeUpdate(sql);
           }
         });
-    log("%s (per %s): %,d rows", table, unit, rows[0]);
+    log("%s (per %s, from %s): %,d rows", table, unit, source, rows[0]);
   }
 
   private void errors(Connection c) throws Exception {
@@ -842,13 +912,16 @@ public final class AdminSeed {
     return weights.length - 1;
   }
 
-  /** Drops the plain (non-constraint) indexes of the tables, runs the fill, rebuilds them. */
+  /**
+   * Drops the plain (non-constraint) indexes of the tables (those that exist), runs the fill,
+   * rebuilds them.
+   */
   private void withoutPlainIndexes(Connection c, List<String> tables, Fill fill) throws Exception {
     List<String[]> indexes = new ArrayList<>();
     try (PreparedStatement s =
         c.prepareStatement(
             "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i"
-                + " WHERE i.indrelid = ?::regclass AND NOT EXISTS"
+                + " WHERE i.indrelid = to_regclass(?) AND NOT EXISTS"
                 + " (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)")) {
       for (String table : tables) {
         s.setString(1, table);
