@@ -34,10 +34,10 @@ public class ApiKey extends ReplicatedEntity {
 
   public String name;
 
-  @Column(updatable = false)
+  /** Changes only when the key is rotated, with the hash. */
   public String prefix;
 
-  @Column(name = "token_hash", updatable = false)
+  @Column(name = "token_hash")
   public String tokenHash;
 
   /** active, disabled, expired, quota_exhausted or revoked. */

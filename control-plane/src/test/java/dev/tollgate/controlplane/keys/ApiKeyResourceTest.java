@@ -197,18 +197,6 @@ class ApiKeyResourceTest {
   }
 
   @Test
-  void rejectsPatchWithoutStatus() {
-    long id = createKey(createUser(), List.of()).getLong("id");
-
-    asOperator()
-        .body(Map.of())
-        .patch("/admin/v1/keys/" + id)
-        .then()
-        .statusCode(400)
-        .body("field", equalTo("status"));
-  }
-
-  @Test
   void revokesKeyIdempotentlyAndRefusesToReactivateIt() {
     // Given
     long id = createKey(createUser(), List.of()).getLong("id");
