@@ -138,13 +138,15 @@ setup_dp() {
     "${SERVER_PREFIX[@]}" java "${JOPTS[@]}" -jar "$CP_JAR"
   wait_ready cp "http://127.0.0.1:$CP_PORT/q/health/ready"
 
-  # Ids are inserted as the JSON values the API returned (numbers or strings alike).
+  # Ids are inserted as the JSON values the API returned (numbers or strings alike). The provider
+  # key gets a fixed concurrency limit above any load here: an adaptive one starts at 10 in flight
+  # and would refuse the saturation run's extra connections with 429 rather than measure them.
   user_id=$(admin POST /admin/v1/users '{"name":"bench"}' | jq -c .id)
   group_id=$(admin POST /admin/v1/provider-groups \
     '{"name":"bench-openai","platform":"openai","models":["gpt-4o-mini"]}' | jq -c .id)
   admin POST /admin/v1/provider-keys "$(jq -nc --argjson g "$group_id" \
     --arg url "http://127.0.0.1:$STUB_PORT/v1" --arg s "$UPSTREAM_SECRET" \
-    '{group_id: $g, base_url: $url, secret: $s}')" >/dev/null
+    '{group_id: $g, base_url: $url, secret: $s, max_concurrent: 1000}')" >/dev/null
   key_json=$(admin POST /admin/v1/keys "$(jq -nc --argjson u "$user_id" --argjson g "$group_id" \
     '{user_id: $u, name: "bench", group_ids: [$g]}')")
   DP_KEY_ID=$(jq -r .id <<<"$key_json")

@@ -86,7 +86,13 @@ public class GatewayTestResource implements QuarkusTestResourceLifecycleManager 
           "tollgate.flush-max-backoff", "400ms",
           "tollgate.upstream.first-byte-timeout", "1s",
           "tollgate.upstream.idle-timeout", "1s",
-          "tollgate.max-request-body-bytes", "65536");
+          "tollgate.max-request-body-bytes", "65536",
+          // The tests sharing this app steer errors through the stub's provider key on purpose;
+          // failing over or opening its circuit would change what they check. Failover, circuits
+          // and limits are tested under RoutingTestProfile, with their own keys.
+          "tollgate.routing.max-retries", "0",
+          "tollgate.routing.circuit.window-size", "100000",
+          "tollgate.routing.circuit.minimum-samples", "100000");
     } catch (Exception e) {
       throw new IllegalStateException("test control plane or upstream did not start", e);
     }
@@ -192,6 +198,9 @@ public class GatewayTestResource implements QuarkusTestResourceLifecycleManager 
         .setPriority(priority)
         .setWeight(1)
         .setStatus(Status.STATUS_ACTIVE)
+        // Fixed and generous: these ids are the same in every checkout, so an adaptive limit would
+        // be shared (through Redis) with whatever else runs these tests at the same time.
+        .setMaxConcurrent(1000)
         .build();
   }
 

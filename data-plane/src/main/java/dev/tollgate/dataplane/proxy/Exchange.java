@@ -1,5 +1,6 @@
 package dev.tollgate.dataplane.proxy;
 
+import dev.tollgate.dataplane.routing.UpstreamLease;
 import dev.tollgate.dataplane.upstream.TokenUsage;
 import dev.tollgate.dataplane.usage.RequestOutcome;
 import dev.tollgate.dataplane.usage.UpstreamAttempt;
@@ -51,6 +52,7 @@ final class Exchange {
   private final List<UpstreamAttempt> attempts = new ArrayList<>(1);
 
   private boolean attemptOpen;
+  private UpstreamLease lease;
   private long attemptStartNanos;
   private long attemptStartMs;
 
@@ -80,15 +82,21 @@ final class Exchange {
 
   /** Answers with an OpenAI-shaped error, or cuts the connection if the answer already started. */
   void fail(int status, String code, String message) {
-    fail(status, code, message, false);
+    fail(status, code, message, 0, false);
+  }
+
+  /** As {@link #fail(int, String, String)}, with a {@code Retry-After} header (seconds, > 0). */
+  void fail(int status, String code, String message, long retryAfterSeconds) {
+    fail(status, code, message, retryAfterSeconds, false);
   }
 
   /** As {@link #fail(int, String, String)}, then closes the connection once the answer is out. */
   void failAndClose(int status, String code, String message) {
-    fail(status, code, message, true);
+    fail(status, code, message, 0, true);
   }
 
-  private void fail(int status, String code, String message, boolean close) {
+  private void fail(
+      int status, String code, String message, long retryAfterSeconds, boolean close) {
     if (finished) {
       return;
     }
@@ -101,6 +109,9 @@ final class Exchange {
     finish(status, false, TokenUsage.NONE, code, message);
     // Headers copied from an upstream answer that failed before its first byte reached the client.
     response.headers().clear();
+    if (retryAfterSeconds > 0) {
+      response.putHeader(HttpHeaders.RETRY_AFTER, Long.toString(retryAfterSeconds));
+    }
     response
         .setStatusCode(status)
         .putHeader("x-request-id", requestId)
@@ -128,10 +139,19 @@ final class Exchange {
 
   /** Starts a try of {@code id}; the previous try must have been ended with {@link #endAttempt}. */
   void beginAttempt(long id) {
+    beginAttempt(id, null);
+  }
+
+  /**
+   * Starts a try of {@code id} holding {@code lease} (may be null), which is ended with the try:
+   * its in-flight slot is given back however the request ends.
+   */
+  void beginAttempt(long id, UpstreamLease lease) {
     if (attemptOpen) {
       throw new IllegalStateException("the previous upstream try of " + requestId + " is open");
     }
     providerKeyId = id;
+    this.lease = lease;
     attemptOpen = true;
     attemptStartNanos = System.nanoTime();
     attemptStartMs = System.currentTimeMillis();
@@ -149,6 +169,7 @@ final class Exchange {
       return;
     }
     attemptOpen = false;
+    endLease();
     attempts.add(
         new UpstreamAttempt(
             providerKeyId,
@@ -182,6 +203,7 @@ final class Exchange {
     metrics.answered(status);
     if (attemptOpen) {
       attemptOpen = false;
+      endLease();
       attempts.add(
           new UpstreamAttempt(
               providerKeyId,
@@ -208,6 +230,13 @@ final class Exchange {
               success ? null : message,
               requestId,
               attempts));
+    }
+  }
+
+  private void endLease() {
+    if (lease != null) {
+      lease.end();
+      lease = null;
     }
   }
 
