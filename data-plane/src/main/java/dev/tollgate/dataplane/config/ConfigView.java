@@ -180,6 +180,11 @@ public final class ConfigView {
     return groupsById.get(groupId);
   }
 
+  /** The provider key, whatever its status, or null. */
+  public ProviderKey providerKey(long providerKeyId) {
+    return providerKeysById.get(providerKeyId);
+  }
+
   /** Active groups serving the public model name, by ascending id; empty when none. */
   public List<ProviderGroup> activeGroupsServing(String model) {
     return activeGroupsByModel.getOrDefault(model, List.of());

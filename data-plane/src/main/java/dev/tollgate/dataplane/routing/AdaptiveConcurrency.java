@@ -1,6 +1,8 @@
 package dev.tollgate.dataplane.routing;
 
 import dev.tollgate.dataplane.DataPlaneConfig;
+import dev.tollgate.dataplane.config.ConfigReplica;
+import dev.tollgate.dataplane.config.ConfigView;
 import dev.tollgate.dataplane.routing.SharedLimitStore.Change;
 import dev.tollgate.dataplane.routing.SharedLimitStore.Shared;
 import dev.tollgate.dataplane.usage.UpstreamAttempt.Throttle;
@@ -61,6 +63,7 @@ public class AdaptiveConcurrency {
   private static final long LOG_INTERVAL_MS = 60_000L;
 
   private final ProviderKeyHealth health;
+  private final ConfigReplica replica;
   private final SharedLimitStore store;
   private final UsageMeter meter;
   private final Vertx vertx;
@@ -70,11 +73,13 @@ public class AdaptiveConcurrency {
 
   AdaptiveConcurrency(
       ProviderKeyHealth health,
+      ConfigReplica replica,
       SharedLimitStore store,
       UsageMeter meter,
       Vertx vertx,
       DataPlaneConfig config) {
     this.health = health;
+    this.replica = replica;
     this.store = store;
     this.meter = meter;
     this.vertx = vertx;
@@ -97,8 +102,14 @@ public class AdaptiveConcurrency {
   /** One sync round over every key in use (called by the timer; tests may call it directly). */
   void syncAll() {
     long now = System.currentTimeMillis();
+    ConfigView view = replica.view();
     for (ProviderKeyState state : health.states()) {
       if (state.inFlight.get() > 0 || now - state.lastUsedMs < IDLE_MS) {
+        // The newest copy, so a reset or a switch to a fixed limit is seen without traffic.
+        ProviderKey current = view == null ? null : view.providerKey(state.id);
+        if (current != null && current != state.config) {
+          state.config = current;
+        }
         sync(state);
       }
     }
