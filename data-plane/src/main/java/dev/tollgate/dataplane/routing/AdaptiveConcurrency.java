@@ -151,10 +151,14 @@ public class AdaptiveConcurrency {
     int limit = Math.max(1, shared.limit());
     double utilisation = (local + shared.othersInFlight()) / (double) limit;
     state.resetAppliedAtMs = Math.max(state.resetAppliedAtMs, config.getLearningResetAtUnixMs());
+    int before = state.limit(rules.initialLimit());
     state.learnedLimit = limit;
     if (shared.reset()) {
       state.clearSamples();
-      report(state.id, shared.nowMs(), shared.limitBeforeReset(), limit, "reset", utilisation);
+      // The control plane deletes the hash on a reset: the discarded limit is then this data
+      // plane's own.
+      int discarded = shared.limitBeforeReset() > 0 ? shared.limitBeforeReset() : before;
+      report(state.id, shared.nowMs(), discarded, limit, "reset", utilisation);
       return;
     }
     state.addSample(utilisation);
