@@ -64,6 +64,22 @@ public class GatewayTestResource implements QuarkusTestResourceLifecycleManager 
   public static final String FLUSH_SECRET = "tg-flush";
   public static final String MODELS_SECRET = "tg-models";
 
+  /** Denied from loopback, where the tests send from. */
+  public static final String LOOPBACK_DENIED_SECRET = "tg-loopback-denied";
+
+  /** May only use alias-model. */
+  public static final String MODEL_LIMITED_SECRET = "tg-model-limited";
+
+  /**
+   * Keys with limits in Redis get ids no other run uses (Redis is shared, and counters live for a
+   * minute).
+   */
+  public static final long RPM_KEY = TestRedis.uniqueId();
+
+  public static final String RPM_SECRET = "tg-rpm-" + RPM_KEY;
+  public static final long CONCURRENCY_KEY = TestRedis.uniqueId();
+  public static final String CONCURRENCY_SECRET = "tg-concurrency-" + CONCURRENCY_KEY;
+
   public static FakeControlPlane controlPlane;
   private static Vertx upstreamVertx;
 
@@ -79,20 +95,23 @@ public class GatewayTestResource implements QuarkusTestResourceLifecycleManager 
           .get(10, TimeUnit.SECONDS);
       controlPlane = new FakeControlPlane().start();
       configure(controlPlane, "http://127.0.0.1:" + upstreamPort + "/v1", closedPort);
-      return Map.of(
-          "tollgate.control-plane", "127.0.0.1:" + controlPlane.port(),
-          "tollgate.internal-token", FakeControlPlane.INTERNAL_TOKEN,
-          "tollgate.flush-interval", "200ms",
-          "tollgate.flush-max-backoff", "400ms",
-          "tollgate.upstream.first-byte-timeout", "1s",
-          "tollgate.upstream.idle-timeout", "1s",
-          "tollgate.max-request-body-bytes", "65536",
+      return Map.ofEntries(
+          Map.entry("tollgate.control-plane", "127.0.0.1:" + controlPlane.port()),
+          Map.entry("tollgate.internal-token", FakeControlPlane.INTERNAL_TOKEN),
+          Map.entry("tollgate.flush-interval", "200ms"),
+          Map.entry("tollgate.flush-max-backoff", "400ms"),
+          Map.entry("tollgate.upstream.first-byte-timeout", "1s"),
+          Map.entry("tollgate.upstream.idle-timeout", "1s"),
+          Map.entry("tollgate.max-request-body-bytes", "65536"),
+          Map.entry("tollgate.redis.url", TestRedis.URL),
+          // A cold test JVM connects slowly; the fail-open path has tests of its own.
+          Map.entry("tollgate.redis.timeout", "2s"),
           // The tests sharing this app steer errors through the stub's provider key on purpose;
           // failing over or opening its circuit would change what they check. Failover, circuits
           // and limits are tested under RoutingTestProfile, with their own keys.
-          "tollgate.routing.max-retries", "0",
-          "tollgate.routing.circuit.window-size", "100000",
-          "tollgate.routing.circuit.minimum-samples", "100000");
+          Map.entry("tollgate.routing.max-retries", "0"),
+          Map.entry("tollgate.routing.circuit.window-size", "100000"),
+          Map.entry("tollgate.routing.circuit.minimum-samples", "100000"));
     } catch (Exception e) {
       throw new IllegalStateException("test control plane or upstream did not start", e);
     }
@@ -142,6 +161,7 @@ public class GatewayTestResource implements QuarkusTestResourceLifecycleManager 
     cp.put(providerKey(120, WRONG_SECRET_GROUP, stubBaseUrl, "sk-wrong", 1));
     cp.put(providerKey(130, DISABLED_GROUP, stubBaseUrl, PROVIDER_SECRET, 1));
     clientKeys(cp);
+    ruledKeys(cp);
   }
 
   private static void clientKeys(FakeControlPlane cp) {
@@ -175,6 +195,26 @@ public class GatewayTestResource implements QuarkusTestResourceLifecycleManager 
                 UNREACHABLE_GROUP,
                 DISABLED_GROUP,
                 KEYLESS_GROUP)
+            .build());
+  }
+
+  private static void ruledKeys(FakeControlPlane cp) {
+    cp.put(
+        FakeControlPlane.key(14, ACTIVE_USER, LOOPBACK_DENIED_SECRET, STUB_GROUP)
+            .addIpAllow("0.0.0.0/0")
+            .addIpAllow("::/0")
+            .addIpDeny("127.0.0.0/8")
+            .addIpDeny("::1/128")
+            .build());
+    cp.put(
+        FakeControlPlane.key(15, ACTIVE_USER, MODEL_LIMITED_SECRET, STUB_GROUP)
+            .addAllowedModels("alias-model")
+            .build());
+    cp.put(
+        FakeControlPlane.key(RPM_KEY, ACTIVE_USER, RPM_SECRET, STUB_GROUP).setRpmLimit(2).build());
+    cp.put(
+        FakeControlPlane.key(CONCURRENCY_KEY, ACTIVE_USER, CONCURRENCY_SECRET, STUB_GROUP)
+            .setConcurrencyLimit(1)
             .build());
   }
 

@@ -14,21 +14,20 @@ import java.net.ServerSocket;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
  * What the routing tests talk to: a {@link FakeControlPlane} and two stub upstreams (A and B), with
  * one provider group per scenario. Every id is offset by a random {@link #BASE} so that the Redis
- * state of these provider keys ({@code tg:adaptive:pk:<id>}) never meets another run's.
+ * state of these keys ({@code tg:adaptive:pk:<id>}, the rate limits) never meets another run's, in
+ * the Redis of {@link TestRedis}.
  */
 public class RoutingTestResource implements QuarkusTestResourceLifecycleManager {
 
   public static final String PROVIDER_SECRET = "sk-routing-provider";
 
-  /** Random per run, a multiple of 10,000 above 2^40. */
-  public static final long BASE =
-      ThreadLocalRandom.current().nextLong(1L << 20, 1L << 30) * 10_000L + (1L << 40);
+  /** Random per run, a multiple of 10,000. */
+  public static final long BASE = TestRedis.uniqueId() / 10_000L * 10_000L;
 
   public static final long USER = BASE + 1;
   public static final long CLIENT_KEY = BASE + 2;
@@ -154,6 +153,8 @@ public class RoutingTestResource implements QuarkusTestResourceLifecycleManager 
       Map<String, String> config = new HashMap<>();
       config.put("tollgate.control-plane", "127.0.0.1:" + controlPlane.port());
       config.put("tollgate.internal-token", FakeControlPlane.INTERNAL_TOKEN);
+      config.put("tollgate.redis.url", TestRedis.URL);
+      config.put("tollgate.redis.timeout", "2s");
       config.put("tollgate.flush-interval", "200ms");
       config.put("tollgate.flush-max-backoff", "400ms");
       config.put("tollgate.upstream.first-byte-timeout", "1s");

@@ -14,6 +14,7 @@ import io.vertx.ext.web.RoutingContext;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.LongConsumer;
 
 /**
  * One client request on its way through the pipeline, and the single place where it ends: {@link
@@ -58,6 +59,10 @@ final class Exchange {
 
   String model = "";
   HttpClientRequest upstreamRequest;
+
+  /** Called once with the tokens used when the request ends, however it ends (limits' release). */
+  LongConsumer onEnd;
+
   private boolean finished;
 
   private Exchange(RoutingContext ctx, UsageMeter meter, RequestMetrics metrics) {
@@ -82,21 +87,33 @@ final class Exchange {
 
   /** Answers with an OpenAI-shaped error, or cuts the connection if the answer already started. */
   void fail(int status, String code, String message) {
-    fail(status, code, message, 0, false);
-  }
-
-  /** As {@link #fail(int, String, String)}, with a {@code Retry-After} header (seconds, > 0). */
-  void fail(int status, String code, String message, long retryAfterSeconds) {
-    fail(status, code, message, retryAfterSeconds, false);
+    fail(status, code, message, false);
   }
 
   /** As {@link #fail(int, String, String)}, then closes the connection once the answer is out. */
   void failAndClose(int status, String code, String message) {
-    fail(status, code, message, 0, true);
+    fail(status, code, message, true);
   }
 
-  private void fail(
-      int status, String code, String message, long retryAfterSeconds, boolean close) {
+  /**
+   * Refuses with an error of an explicit OpenAI {@code type} and a {@code Retry-After} in seconds.
+   */
+  void refuse(int status, String type, String code, String message, long retryAfterSeconds) {
+    if (finished || response.headWritten()) {
+      fail(status, code, message);
+      return;
+    }
+    finish(status, false, TokenUsage.NONE, code, message);
+    response.headers().clear();
+    response
+        .setStatusCode(status)
+        .putHeader("x-request-id", requestId)
+        .putHeader("retry-after", Long.toString(retryAfterSeconds))
+        .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+        .end(OpenAiError.body(type, code, message));
+  }
+
+  private void fail(int status, String code, String message, boolean close) {
     if (finished) {
       return;
     }
@@ -109,9 +126,6 @@ final class Exchange {
     finish(status, false, TokenUsage.NONE, code, message);
     // Headers copied from an upstream answer that failed before its first byte reached the client.
     response.headers().clear();
-    if (retryAfterSeconds > 0) {
-      response.putHeader(HttpHeaders.RETRY_AFTER, Long.toString(retryAfterSeconds));
-    }
     response
         .setStatusCode(status)
         .putHeader("x-request-id", requestId)
@@ -137,6 +151,17 @@ final class Exchange {
     response.reset();
   }
 
+  /**
+   * Holds the lease routing took before the first try begins (the limit stage runs in between), so
+   * that a request refused or abandoned before its first try gives it back.
+   */
+  void hold(UpstreamLease lease) {
+    if (!attemptOpen) {
+      endLease();
+      this.lease = lease;
+    }
+  }
+
   /** Starts a try of {@code id}; the previous try must have been ended with {@link #endAttempt}. */
   void beginAttempt(long id) {
     beginAttempt(id, null);
@@ -151,7 +176,10 @@ final class Exchange {
       throw new IllegalStateException("the previous upstream try of " + requestId + " is open");
     }
     providerKeyId = id;
-    this.lease = lease;
+    if (this.lease != lease) {
+      endLease();
+      this.lease = lease;
+    }
     attemptOpen = true;
     attemptStartNanos = System.nanoTime();
     attemptStartMs = System.currentTimeMillis();
@@ -200,6 +228,9 @@ final class Exchange {
       return;
     }
     finished = true;
+    if (onEnd != null) {
+      onEnd.accept(usage.totalTokens());
+    }
     metrics.answered(status);
     if (attemptOpen) {
       attemptOpen = false;
@@ -212,6 +243,9 @@ final class Exchange {
               (System.nanoTime() - attemptStartNanos) / 1_000_000L,
               Throttle.NONE,
               attemptStartMs));
+    } else {
+      // A lease held since routing whose try never began (refused by a limit, client gone).
+      endLease();
     }
     if (keyId != 0) {
       long latencyMs = (System.nanoTime() - startNanos) / 1_000_000L;

@@ -1,9 +1,14 @@
 package dev.tollgate.dataplane.proxy;
 
 import dev.tollgate.dataplane.DataPlaneConfig;
+import dev.tollgate.dataplane.auth.AuthFailure;
 import dev.tollgate.dataplane.auth.Authenticator;
+import dev.tollgate.dataplane.auth.ClientAddressResolver;
 import dev.tollgate.dataplane.config.ConfigReplica;
 import dev.tollgate.dataplane.config.ConfigView;
+import dev.tollgate.dataplane.ratelimit.Decision;
+import dev.tollgate.dataplane.ratelimit.Limits;
+import dev.tollgate.dataplane.ratelimit.RateLimiter;
 import dev.tollgate.dataplane.routing.ModelRouter;
 import dev.tollgate.dataplane.routing.ProviderKeyHealth;
 import dev.tollgate.dataplane.routing.Route;
@@ -35,8 +40,12 @@ import org.jboss.logging.Logger;
  *
  * <ol>
  *   <li>authenticate: {@link Authenticator} checks the bearer key against the {@link ConfigReplica}
+ *       (status, expiry, owner, the address from {@link ClientAddressResolver}, quota), then, once
+ *       the body names the model, the key's model allow-list
  *   <li>route: {@link ModelRouter} picks the group and provider key for the model (priority,
  *       weight, {@link ProviderKeyHealth}: cooldowns, circuits, free concurrency; fallback groups)
+ *   <li>limit: {@link RateLimiter} admits the request against the RPM, TPM and concurrency limits
+ *       of its key, user and group, shared by every replica through Redis
  *   <li>proxy: {@link UpstreamClient} sends the body, {@link ResponseRelay} streams the answer
  *       back; a retryable failure before the first response byte fails over to another provider key
  *   <li>meter: {@link Exchange#finish} records the outcome once in the {@link UsageMeter}
@@ -53,6 +62,8 @@ public class ProxyPipeline {
 
   private final ConfigReplica replica;
   private final Authenticator authenticator;
+  private final ClientAddressResolver clientAddress;
+  private final RateLimiter limiter;
   private final ModelRouter router;
   private final UpstreamClient upstream;
   private final UsageMeter meter;
@@ -65,6 +76,8 @@ public class ProxyPipeline {
   ProxyPipeline(
       ConfigReplica replica,
       Authenticator authenticator,
+      ClientAddressResolver clientAddress,
+      RateLimiter limiter,
       ModelRouter router,
       UpstreamClient upstream,
       UsageMeter meter,
@@ -74,6 +87,8 @@ public class ProxyPipeline {
       DataPlaneConfig config) {
     this.replica = replica;
     this.authenticator = authenticator;
+    this.clientAddress = clientAddress;
+    this.limiter = limiter;
     this.router = router;
     this.upstream = upstream;
     this.meter = meter;
@@ -94,9 +109,18 @@ public class ProxyPipeline {
     readBody(
         exchange,
         request -> {
+          AuthFailure refused = authenticator.checkModel(exchange.key, request.model(), view);
+          if (refused != null) {
+            exchange.fail(refused.status(), refused.code(), refused.message());
+            return;
+          }
           Route route = route(exchange, view, request);
           if (route != null) {
-            proxy(exchange, route, request, new Failover(view, maxRetries));
+            limit(
+                exchange,
+                view,
+                route,
+                () -> proxy(exchange, route, request, new Failover(view, maxRetries)));
           }
         });
   }
@@ -147,7 +171,11 @@ public class ProxyPipeline {
     }
     String authorization = exchange.ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
     Authenticator.Result result =
-        authenticator.authenticate(authorization, view, System.currentTimeMillis());
+        authenticator.authenticate(
+            authorization,
+            clientAddress.resolve(exchange.ctx.request()),
+            view,
+            System.currentTimeMillis());
     if (!result.ok()) {
       exchange.fail(result.failure().status(), result.failure().code(), result.failure().message());
       return null;
@@ -207,14 +235,64 @@ public class ProxyPipeline {
       return null;
     }
     if (decision instanceof Unavailable unavailable) {
-      exchange.fail(
-          unavailable.status(),
-          unavailable.code(),
-          unavailable.message(),
-          unavailable.retryAfterSeconds());
+      if (unavailable.retryAfterSeconds() > 0) {
+        exchange.refuse(
+            unavailable.status(),
+            unavailable.status() == 429 ? "requests" : "server_error",
+            unavailable.code(),
+            unavailable.message(),
+            unavailable.retryAfterSeconds());
+      } else {
+        exchange.fail(unavailable.status(), unavailable.code(), unavailable.message());
+      }
       return null;
     }
-    return (Route) decision;
+    Route route = (Route) decision;
+    exchange.hold(route.lease());
+    return route;
+  }
+
+  /**
+   * Admits the request against the key's, user's and group's limits in Redis; an admitted request
+   * gives its leases back and has its tokens charged when it ends, however it ends.
+   */
+  private void limit(Exchange exchange, ConfigView view, Route route, Runnable next) {
+    Limits limits = Limits.of(view, exchange.key, route.group().getId());
+    limiter.admit(
+        limits,
+        decision -> {
+          if (exchange.finished()) {
+            // The client left while Redis decided: give back what was taken, if anything.
+            if (decision.admitted()) {
+              limiter.complete(decision, 0);
+            }
+            return;
+          }
+          if (decision.admitted()) {
+            exchange.onEnd = tokens -> limiter.complete(decision, tokens);
+            next.run();
+          } else {
+            refuse(exchange, decision);
+          }
+        });
+  }
+
+  private static void refuse(Exchange exchange, Decision decision) {
+    if (decision.refusedBy() == null) {
+      exchange.refuse(
+          503,
+          "server_error",
+          "limits_unavailable",
+          "The gateway cannot check rate limits right now; retry.",
+          decision.retryAfterSeconds());
+      return;
+    }
+    exchange.refuse(
+        429,
+        decision.refusedBy().errorType(),
+        "rate_limit_exceeded",
+        decision.refusedBy().refusal(),
+        decision.retryAfterSeconds());
   }
 
   /**

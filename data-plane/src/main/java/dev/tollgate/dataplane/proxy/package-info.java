@@ -1,7 +1,7 @@
 /**
  * The request path: {@link dev.tollgate.dataplane.proxy.ProxyPipeline} wires authenticate → route →
- * proxy → meter for each request; the proxy stage fails over to another provider key on a retryable
- * upstream error, only while nothing has been written to the client.
+ * limit → proxy → meter for each request; the proxy stage fails over to another provider key on a
+ * retryable upstream error, only while nothing has been written to the client.
  *
  * <p>Threads: everything for one request runs on the event loop that accepted its connection,
  * upstream callbacks included (Vert.x dispatches them on the caller's context), so an {@link
@@ -17,6 +17,8 @@
  * upstream fails, or its client disconnects, whichever happens first; success means a 2xx answered
  * completely. It is recorded before its response ends, so it is in the meter before shutdown's
  * final drain. Requests refused at authentication, and new requests refused with 503 once SIGTERM
- * has closed the {@link dev.tollgate.dataplane.proxy.ShutdownGate}, are not recorded.
+ * has closed the {@link dev.tollgate.dataplane.proxy.ShutdownGate}, are not recorded. An admitted
+ * request's limits (leases, TPM) are settled in the same single place that records it, {@link
+ * dev.tollgate.dataplane.proxy.Exchange#finish}, so they are released however it ends.
  */
 package dev.tollgate.dataplane.proxy;

@@ -1,14 +1,18 @@
 package dev.tollgate.dataplane.routing;
 
 import dev.tollgate.dataplane.DataPlaneConfig;
+import dev.tollgate.dataplane.ratelimit.RedisKeys;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -28,7 +32,7 @@ public class RedisSharedLimitStore implements SharedLimitStore {
 
   /** The hash of a provider key's shared adaptive state. */
   static String key(long providerKeyId) {
-    return "tg:adaptive:pk:" + providerKeyId;
+    return RedisKeys.adaptiveProviderKey(providerKeyId);
   }
 
   private static final String SYNC = script("adaptive-sync.lua");
@@ -42,6 +46,21 @@ public class RedisSharedLimitStore implements SharedLimitStore {
   private final long staleMs;
   private final DataPlaneConfig.Adaptive rules;
 
+  @Inject
+  RedisSharedLimitStore(Vertx vertx, DataPlaneConfig config) {
+    // Its own small client on tollgate.redis.url (the Redis of the limits): about one call per
+    // second per busy provider key, kept apart from the rate limiter's batched hot-path pool.
+    this(
+        Redis.createClient(
+            vertx,
+            new RedisOptions()
+                .setConnectionString(config.redis().url())
+                .setMaxPoolSize(2)
+                .setMaxPoolWaiting(256)),
+        vertx,
+        config);
+  }
+
   RedisSharedLimitStore(Redis redis, Vertx vertx, DataPlaneConfig config) {
     this.redis = redis;
     this.vertx = vertx;
@@ -49,6 +68,11 @@ public class RedisSharedLimitStore implements SharedLimitStore {
     this.timeoutMs = rules.redisTimeout().toMillis();
     // Three missed syncs: the other data plane is gone (or cut off) and its count no longer holds.
     this.staleMs = 3 * rules.syncInterval().toMillis();
+  }
+
+  @PreDestroy
+  void close() {
+    redis.close();
   }
 
   @Override

@@ -7,15 +7,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.tollgate.bench.stub.StubUpstream;
 import dev.tollgate.dataplane.Eventually;
 import dev.tollgate.dataplane.RoutingTestProfile;
+import dev.tollgate.dataplane.TestRedis;
 import dev.tollgate.proto.usage.v1.ConcurrencyAdjustment;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
+import io.vertx.core.Vertx;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
-import jakarta.inject.Inject;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -35,7 +36,7 @@ class AdaptiveConcurrencyTest {
   @TestHTTPResource("/v1/chat/completions")
   URI chatCompletions;
 
-  @Inject Redis redis;
+  private static final Redis redis = Redis.createClient(Vertx.vertx(), TestRedis.URL);
 
   private final HttpClient client = HttpClient.newHttpClient();
 

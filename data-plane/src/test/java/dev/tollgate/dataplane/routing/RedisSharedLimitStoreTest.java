@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tollgate.dataplane.DataPlaneConfig;
+import dev.tollgate.dataplane.TestRedis;
 import dev.tollgate.dataplane.routing.SharedLimitStore.Change;
 import dev.tollgate.dataplane.routing.SharedLimitStore.Shared;
 import io.vertx.core.Future;
@@ -14,7 +15,6 @@ import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterAll;
@@ -23,18 +23,17 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The Lua scripts against the real Redis ({@code quarkus.redis.hosts}, default 127.0.0.1:6379),
- * each test on its own random provider key id.
+ * The Lua scripts against the real Redis of {@link TestRedis}, each test on its own random provider
+ * key id.
  */
 class RedisSharedLimitStoreTest {
 
-  private static final String REDIS_URL =
-      System.getProperty("quarkus.redis.hosts", "redis://127.0.0.1:6379");
+  private static final String REDIS_URL = TestRedis.URL;
 
   private static Vertx vertx;
   private static Redis redis;
 
-  private final long id = ThreadLocalRandom.current().nextLong(1L << 40, 1L << 50);
+  private final long id = TestRedis.uniqueId();
   private final DataPlaneConfig config =
       TestConfig.with(
           Map.of(
