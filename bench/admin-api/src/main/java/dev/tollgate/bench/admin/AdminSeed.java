@@ -587,7 +587,8 @@ public final class AdminSeed {
             s.executeQuery(
                 "SELECT table_name FROM information_schema.columns WHERE table_schema = 'public'"
                     + " AND column_name = 'bucket_start' AND table_name LIKE 'usage\\_%'"
-                    + " AND table_name <> 'usage_minute' ORDER BY table_name")) {
+                    + " AND table_name <> 'usage_minute'"
+                    + " AND table_name NOT LIKE 'usage\\_scope\\_%' ORDER BY table_name")) {
       while (r.next()) {
         String table = r.getString(1);
         String unit = unitOf(table);
@@ -626,9 +627,70 @@ public final class AdminSeed {
     for (var tier : tiers.entrySet()) {
       rollUp(c, tier.getKey(), tier.getValue());
     }
+    if (tiers.containsKey("usage_key_failure_hour")) {
+      // The flush writes only the hours in which a key failed.
+      try (Statement s = c.createStatement()) {
+        s.execute("DELETE FROM usage_key_failure_hour WHERE failure_requests = 0");
+      }
+    }
+    scopeRollUp(c, "usage_scope_minute", "usage_minute", "minute");
+    scopeRollUp(c, "usage_scope_hour", "seed_usage_hour", "hour");
+    scopeRollUp(c, "usage_scope_day", "seed_usage_hour", "day");
     try (Statement s = c.createStatement()) {
       s.execute("DROP TABLE seed_usage_hour");
     }
+  }
+
+  /**
+   * Fills a per-scope usage tier (whole installation, user, group, provider key, model; see V4)
+   * from {@code source} the way the flush does: one aggregate over grouping sets.
+   */
+  private void scopeRollUp(Connection c, String table, String source, String unit)
+      throws Exception {
+    String counters =
+        "requests, success_requests, failure_requests, rate_limited_requests,"
+            + " estimated_requests, prompt_tokens, completion_tokens, total_tokens, latency_ms_sum";
+    StringBuilder sums = new StringBuilder();
+    for (String counter : counters.split(",\\s*")) {
+      sums.append(", sum(u.").append(counter).append(")");
+    }
+    String sql =
+        "INSERT INTO "
+            + table
+            + " (scope, subject, bucket_start, "
+            + counters
+            + ") SELECT CASE WHEN GROUPING(k.user_id) = 0 THEN 'user'"
+            + " WHEN GROUPING(p.group_id) = 0 THEN 'group'"
+            + " WHEN GROUPING(u.provider_key_id) = 0 THEN 'provider_key'"
+            + " WHEN GROUPING(u.model) = 0 THEN 'model' ELSE 'all' END,"
+            + " CASE WHEN GROUPING(k.user_id) = 0 THEN k.user_id::text"
+            + " WHEN GROUPING(p.group_id) = 0 THEN p.group_id::text"
+            + " WHEN GROUPING(u.provider_key_id) = 0 THEN u.provider_key_id::text"
+            + " WHEN GROUPING(u.model) = 0 THEN u.model ELSE '' END,"
+            + " date_trunc('"
+            + unit
+            + "', u.bucket_start)"
+            + sums
+            + " FROM "
+            + source
+            + " u JOIN api_key k ON k.id = u.key_id"
+            + " LEFT JOIN provider_key p ON p.id = u.provider_key_id"
+            + " GROUP BY date_trunc('"
+            + unit
+            + "', u.bucket_start),"
+            + " GROUPING SETS ((), (k.user_id), (p.group_id), (u.provider_key_id), (u.model))"
+            + " HAVING (GROUPING(p.group_id) = 1 OR p.group_id IS NOT NULL)"
+            + " AND (GROUPING(u.provider_key_id) = 1 OR u.provider_key_id <> 0)";
+    long[] rows = new long[1];
+    withoutPlainIndexes(
+        c,
+        List.of(table),
+        () -> {
+          try (Statement s = c.createStatement()) {
+            rows[0] = s.executeUpdate(sql);
+          }
+        });
+    log("%s (per scope and %s): %,d rows", table, unit, rows[0]);
   }
 
   static String unitOf(String table) {
