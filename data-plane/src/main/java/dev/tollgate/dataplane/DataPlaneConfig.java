@@ -117,7 +117,10 @@ public interface DataPlaneConfig {
     @WithDefault("30s")
     Duration leaseTtl();
 
-    /** Longest wait before reconnecting after the connection to Redis failed. */
+    /**
+     * After Redis refused or did not take a connection, how long the fail mode decides at once
+     * before the next attempt.
+     */
     @WithDefault("1s")
     Duration reconnectInterval();
 
