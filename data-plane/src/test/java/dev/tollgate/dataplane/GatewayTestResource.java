@@ -95,17 +95,23 @@ public class GatewayTestResource implements QuarkusTestResourceLifecycleManager 
           .get(10, TimeUnit.SECONDS);
       controlPlane = new FakeControlPlane().start();
       configure(controlPlane, "http://127.0.0.1:" + upstreamPort + "/v1", closedPort);
-      return Map.of(
-          "tollgate.control-plane", "127.0.0.1:" + controlPlane.port(),
-          "tollgate.internal-token", FakeControlPlane.INTERNAL_TOKEN,
-          "tollgate.flush-interval", "200ms",
-          "tollgate.flush-max-backoff", "400ms",
-          "tollgate.upstream.first-byte-timeout", "1s",
-          "tollgate.upstream.idle-timeout", "1s",
-          "tollgate.max-request-body-bytes", "65536",
-          "tollgate.redis.url", TestRedis.URL,
+      return Map.ofEntries(
+          Map.entry("tollgate.control-plane", "127.0.0.1:" + controlPlane.port()),
+          Map.entry("tollgate.internal-token", FakeControlPlane.INTERNAL_TOKEN),
+          Map.entry("tollgate.flush-interval", "200ms"),
+          Map.entry("tollgate.flush-max-backoff", "400ms"),
+          Map.entry("tollgate.upstream.first-byte-timeout", "1s"),
+          Map.entry("tollgate.upstream.idle-timeout", "1s"),
+          Map.entry("tollgate.max-request-body-bytes", "65536"),
+          Map.entry("tollgate.redis.url", TestRedis.URL),
           // A cold test JVM connects slowly; the fail-open path has tests of its own.
-          "tollgate.redis.timeout", "2s");
+          Map.entry("tollgate.redis.timeout", "2s"),
+          // The tests sharing this app steer errors through the stub's provider key on purpose;
+          // failing over or opening its circuit would change what they check. Failover, circuits
+          // and limits are tested under RoutingTestProfile, with their own keys.
+          Map.entry("tollgate.routing.max-retries", "0"),
+          Map.entry("tollgate.routing.circuit.window-size", "100000"),
+          Map.entry("tollgate.routing.circuit.minimum-samples", "100000"));
     } catch (Exception e) {
       throw new IllegalStateException("test control plane or upstream did not start", e);
     }
@@ -232,6 +238,9 @@ public class GatewayTestResource implements QuarkusTestResourceLifecycleManager 
         .setPriority(priority)
         .setWeight(1)
         .setStatus(Status.STATUS_ACTIVE)
+        // Fixed and generous: these ids are the same in every checkout, so an adaptive limit would
+        // be shared (through Redis) with whatever else runs these tests at the same time.
+        .setMaxConcurrent(1000)
         .build();
   }
 

@@ -1,5 +1,6 @@
 package dev.tollgate.dataplane.proxy;
 
+import dev.tollgate.dataplane.routing.UpstreamLease;
 import dev.tollgate.dataplane.upstream.TokenUsage;
 import dev.tollgate.dataplane.usage.RequestOutcome;
 import dev.tollgate.dataplane.usage.UpstreamAttempt;
@@ -52,6 +53,7 @@ final class Exchange {
   private final List<UpstreamAttempt> attempts = new ArrayList<>(1);
 
   private boolean attemptOpen;
+  private UpstreamLease lease;
   private long attemptStartNanos;
   private long attemptStartMs;
 
@@ -149,12 +151,35 @@ final class Exchange {
     response.reset();
   }
 
+  /**
+   * Holds the lease routing took before the first try begins (the limit stage runs in between), so
+   * that a request refused or abandoned before its first try gives it back.
+   */
+  void hold(UpstreamLease lease) {
+    if (!attemptOpen) {
+      endLease();
+      this.lease = lease;
+    }
+  }
+
   /** Starts a try of {@code id}; the previous try must have been ended with {@link #endAttempt}. */
   void beginAttempt(long id) {
+    beginAttempt(id, null);
+  }
+
+  /**
+   * Starts a try of {@code id} holding {@code lease} (may be null), which is ended with the try:
+   * its in-flight slot is given back however the request ends.
+   */
+  void beginAttempt(long id, UpstreamLease lease) {
     if (attemptOpen) {
       throw new IllegalStateException("the previous upstream try of " + requestId + " is open");
     }
     providerKeyId = id;
+    if (this.lease != lease) {
+      endLease();
+      this.lease = lease;
+    }
     attemptOpen = true;
     attemptStartNanos = System.nanoTime();
     attemptStartMs = System.currentTimeMillis();
@@ -172,6 +197,7 @@ final class Exchange {
       return;
     }
     attemptOpen = false;
+    endLease();
     attempts.add(
         new UpstreamAttempt(
             providerKeyId,
@@ -208,6 +234,7 @@ final class Exchange {
     metrics.answered(status);
     if (attemptOpen) {
       attemptOpen = false;
+      endLease();
       attempts.add(
           new UpstreamAttempt(
               providerKeyId,
@@ -216,6 +243,9 @@ final class Exchange {
               (System.nanoTime() - attemptStartNanos) / 1_000_000L,
               Throttle.NONE,
               attemptStartMs));
+    } else {
+      // A lease held since routing whose try never began (refused by a limit, client gone).
+      endLease();
     }
     if (keyId != 0) {
       long latencyMs = (System.nanoTime() - startNanos) / 1_000_000L;
@@ -234,6 +264,13 @@ final class Exchange {
               success ? null : message,
               requestId,
               attempts));
+    }
+  }
+
+  private void endLease() {
+    if (lease != null) {
+      lease.end();
+      lease = null;
     }
   }
 

@@ -14,6 +14,7 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -28,7 +29,13 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>A request can steer the stub with a top-level {@code "x_stub"} object: {@code status} (answer
  * with that HTTP status and an OpenAI-shaped error), {@code delay_ms} (before the first byte),
- * {@code chunk_delay_ms} (between streamed chunks).
+ * {@code chunk_delay_ms} (between streamed chunks), {@code headers} (an object of response headers
+ * to add, e.g. a 429's {@code retry-after} or {@code x-ratelimit-*}), and {@code max_concurrent}
+ * (when more requests carrying it are in flight on this stub than that, answer 429 the way a
+ * provider refuses for concurrency: rate windows with room left, so {@code
+ * x-ratelimit-remaining-requests} and {@code -tokens} above 0). {@link #maxInFlight} reports the
+ * most such requests that were ever in flight at once. {@code only_port} limits the steering to the
+ * stub listening on that port (tests with several upstreams); others answer normally.
  *
  * <p>Configuration: {@code STUB_PORT} (default 9090), {@code STUB_API_KEY} (when set, requests
  * without {@code Authorization: Bearer <it>} get 401), {@code STUB_EVENT_LOOPS} (default 2).
@@ -42,8 +49,27 @@ public final class StubUpstream extends AbstractVerticle {
   private final String requiredAuthorization;
   private final AtomicLong ids = new AtomicLong();
 
-  StubUpstream(String apiKey) {
+  /** Requests carrying {@code x_stub.max_concurrent} in flight, shared by a deployment's loops. */
+  private final AtomicInteger capped;
+
+  private final AtomicInteger cappedPeak;
+
+  StubUpstream(String apiKey, AtomicInteger capped, AtomicInteger cappedPeak) {
     this.requiredAuthorization = apiKey == null || apiKey.isBlank() ? null : "Bearer " + apiKey;
+    this.capped = capped;
+    this.cappedPeak = cappedPeak;
+  }
+
+  private static final java.util.Map<String, AtomicInteger> PEAKS =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
+   * The most requests carrying {@code x_stub.max_concurrent} that the deployment listening on
+   * {@code port} admitted at once (refused ones not counted).
+   */
+  public static int maxInFlight(int port) {
+    AtomicInteger peak = PEAKS.get(Integer.toString(port));
+    return peak == null ? 0 : peak.get();
   }
 
   public static void main(String[] args) {
@@ -68,8 +94,11 @@ public final class StubUpstream extends AbstractVerticle {
    * @return the deployment id, to undeploy it
    */
   public static Future<String> deploy(Vertx vertx, int port, int instances, String apiKey) {
+    AtomicInteger capped = new AtomicInteger();
+    AtomicInteger peak = new AtomicInteger();
+    PEAKS.put(Integer.toString(port), peak);
     return vertx.deployVerticle(
-        () -> new StubUpstream(apiKey),
+        () -> new StubUpstream(apiKey, capped, peak),
         new DeploymentOptions()
             .setInstances(instances)
             .setConfig(new io.vertx.core.json.JsonObject().put("port", port)));
@@ -127,9 +156,43 @@ public final class StubUpstream extends AbstractVerticle {
       error(response, 400, "invalid_json", "Request body is not JSON.");
       return;
     }
-    JsonNode steer = request.path("x_stub");
+    JsonNode asked = request.path("x_stub");
+    int onlyPort = asked.path("only_port").asInt(0);
+    // Steering meant for another stub (a test with several upstreams): answer normally.
+    JsonNode steer =
+        onlyPort != 0 && onlyPort != config().getInteger("port")
+            ? com.fasterxml.jackson.databind.node.MissingNode.getInstance()
+            : asked;
     int status = steer.path("status").asInt(200);
     long delayMs = steer.path("delay_ms").asLong(0);
+    steer
+        .path("headers")
+        .fields()
+        .forEachRemaining(h -> response.putHeader(h.getKey(), h.getValue().asText()));
+    int maxConcurrent = steer.path("max_concurrent").asInt(0);
+    if (maxConcurrent > 0) {
+      int inFlight = capped.incrementAndGet();
+      if (inFlight > maxConcurrent) {
+        capped.decrementAndGet();
+        response
+            .putHeader("x-ratelimit-remaining-requests", "499")
+            .putHeader("x-ratelimit-remaining-tokens", "199000");
+        error(response, 429, "rate_limit_exceeded", "Too many concurrent requests.");
+        return;
+      }
+      cappedPeak.accumulateAndGet(inFlight, Math::max);
+      // Whichever comes first, once: the answer ends, or the caller goes away.
+      java.util.concurrent.atomic.AtomicBoolean released =
+          new java.util.concurrent.atomic.AtomicBoolean();
+      Runnable release =
+          () -> {
+            if (released.compareAndSet(false, true)) {
+              capped.decrementAndGet();
+            }
+          };
+      response.closeHandler(v -> release.run());
+      response.endHandler(v -> release.run());
+    }
     Runnable answer =
         () -> {
           if (status != 200) {
