@@ -6,8 +6,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vertx.core.buffer.Buffer;
 
 /**
- * A chat-completions request body, parsed once: what routing and usage need ({@code model}, {@code
- * stream}, {@code stream_options.include_usage}), and the body to send upstream.
+ * A request body of any proxied endpoint, parsed once: what routing and usage need ({@code model},
+ * {@code stream}, {@code stream_options.include_usage}), and the body to send upstream.
  */
 final class ChatRequest {
 
@@ -19,23 +19,42 @@ final class ChatRequest {
   private final boolean stream;
   private final boolean clientAskedUsage;
 
-  private ChatRequest(Buffer raw, ObjectNode tree) {
+  private ChatRequest(Buffer raw, ObjectNode tree, boolean streamUsageOptIn) {
     this.raw = raw;
     this.tree = tree;
     JsonNode model = tree.get("model");
     this.model = model != null && model.isTextual() ? model.textValue() : "";
     this.stream = tree.path("stream").asBoolean(false);
-    this.clientAskedUsage = tree.path("stream_options").path("include_usage").asBoolean(false);
+    // Where usage is not opt-in (responses, messages) the upstream streams it anyway.
+    this.clientAskedUsage =
+        !streamUsageOptIn || tree.path("stream_options").path("include_usage").asBoolean(false);
   }
 
-  /** The parsed body, or null when it is not a JSON object. */
+  /** The parsed chat-completions body, or null when it is not a JSON object. */
   static ChatRequest parse(Buffer body) {
+    return parse(body, true);
+  }
+
+  /**
+   * The parsed body, or null when it is not a JSON object.
+   *
+   * @param streamUsageOptIn whether the endpoint streams usage only when asked ({@code
+   *     stream_options.include_usage}, chat and completions), so the gateway must ask for it
+   */
+  static ChatRequest parse(Buffer body, boolean streamUsageOptIn) {
     try {
       JsonNode tree = JSON.readTree(body.getBytes());
-      return tree instanceof ObjectNode object ? new ChatRequest(body, object) : null;
+      return tree instanceof ObjectNode object
+          ? new ChatRequest(body, object, streamUsageOptIn)
+          : null;
     } catch (Exception notJson) {
       return null;
     }
+  }
+
+  /** Size of the client's body, bytes (the input estimate when the upstream reports no usage). */
+  int bodyBytes() {
+    return raw.length();
   }
 
   /** The public model name asked for; empty when missing. */

@@ -1,6 +1,7 @@
 package dev.tollgate.dataplane.proxy;
 
 import dev.tollgate.dataplane.upstream.TokenUsage;
+import dev.tollgate.dataplane.upstream.UsageExtractor;
 import dev.tollgate.dataplane.usage.RequestOutcome;
 import dev.tollgate.dataplane.usage.UpstreamAttempt;
 import dev.tollgate.dataplane.usage.UpstreamAttempt.Throttle;
@@ -55,14 +56,37 @@ final class Exchange {
   private long attemptStartMs;
 
   String model = "";
+
+  /** The model as a metrics label: a model of the config, "other", or "none" before the body. */
+  String modelLabel = RequestMetrics.NONE;
+
+  /** The routed group's name as a metrics label, "none" before routing. */
+  String groupLabel = RequestMetrics.NONE;
+
   HttpClientRequest upstreamRequest;
+
+  /** Size of the client's body, bytes; the input estimate when the upstream reports no usage. */
+  long requestBytes;
+
+  /** Reads usage from the answer being relayed; null until an answer started. */
+  UsageExtractor relayedUsage;
+
+  /** The API family the client speaks: the shape of its error answers. */
+  final ApiEndpoint.Dialect dialect;
+
+  /** Time spent in the gateway itself, excluding waits for the upstream or the client. */
+  private long overheadNanos;
+
+  private boolean upstreamOpened;
   private boolean finished;
 
-  private Exchange(RoutingContext ctx, UsageMeter meter, RequestMetrics metrics) {
+  private Exchange(
+      RoutingContext ctx, UsageMeter meter, RequestMetrics metrics, ApiEndpoint.Dialect dialect) {
     this.ctx = ctx;
     this.response = ctx.response();
     this.meter = meter;
     this.metrics = metrics;
+    this.dialect = dialect;
     this.startNanos = System.nanoTime();
     this.startMs = System.currentTimeMillis();
     this.requestId = requestId(ctx.request().getHeader("x-request-id"));
@@ -71,7 +95,28 @@ final class Exchange {
   }
 
   static Exchange begin(RoutingContext ctx, UsageMeter meter, RequestMetrics metrics) {
-    return new Exchange(ctx, meter, metrics);
+    return new Exchange(ctx, meter, metrics, ApiEndpoint.Dialect.OPENAI);
+  }
+
+  static Exchange begin(
+      RoutingContext ctx, UsageMeter meter, RequestMetrics metrics, ApiEndpoint.Dialect dialect) {
+    return new Exchange(ctx, meter, metrics, dialect);
+  }
+
+  /**
+   * An upstream connection is being asked for: the first time, the whole time since the request
+   * started was the gateway's own (authentication, body parsing, limits, routing).
+   */
+  void upstreamOpening() {
+    if (!upstreamOpened) {
+      upstreamOpened = true;
+      overheadNanos += System.nanoTime() - startNanos;
+    }
+  }
+
+  /** Adds the gateway's own time since {@code sinceNanos} (a {@link System#nanoTime} reading). */
+  void overheadSince(long sinceNanos) {
+    overheadNanos += System.nanoTime() - sinceNanos;
   }
 
   boolean finished() {
@@ -105,7 +150,7 @@ final class Exchange {
         .setStatusCode(status)
         .putHeader("x-request-id", requestId)
         .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-        .end(OpenAiError.body(status, code, message))
+        .end(OpenAiError.body(dialect, status, code, message))
         .onComplete(
             written -> {
               if (close) {
@@ -149,14 +194,11 @@ final class Exchange {
       return;
     }
     attemptOpen = false;
+    long nanos = System.nanoTime() - attemptStartNanos;
+    metrics.upstreamLatency(nanos);
     attempts.add(
         new UpstreamAttempt(
-            providerKeyId,
-            status,
-            false,
-            (System.nanoTime() - attemptStartNanos) / 1_000_000L,
-            throttle,
-            attemptStartMs));
+            providerKeyId, status, false, nanos / 1_000_000L, throttle, attemptStartMs));
   }
 
   /** Records the request once. */
@@ -179,17 +221,17 @@ final class Exchange {
       return;
     }
     finished = true;
-    metrics.answered(status);
+    metrics.answered(status, modelLabel, groupLabel);
+    if (upstreamOpened) {
+      metrics.overhead(overheadNanos);
+    }
     if (attemptOpen) {
       attemptOpen = false;
+      long nanos = System.nanoTime() - attemptStartNanos;
+      metrics.upstreamLatency(nanos);
       attempts.add(
           new UpstreamAttempt(
-              providerKeyId,
-              status,
-              success,
-              (System.nanoTime() - attemptStartNanos) / 1_000_000L,
-              Throttle.NONE,
-              attemptStartMs));
+              providerKeyId, status, success, nanos / 1_000_000L, Throttle.NONE, attemptStartMs));
     }
     if (keyId != 0) {
       long latencyMs = (System.nanoTime() - startNanos) / 1_000_000L;
@@ -221,7 +263,30 @@ final class Exchange {
       upstreamRequest.reset();
     }
     int status = response.headWritten() ? response.getStatusCode() : 499;
-    finish(status, false, TokenUsage.NONE, "client_disconnected", "Client closed the connection.");
+    TokenUsage usage = TokenUsage.NONE;
+    boolean estimated = false;
+    if (upstreamRequest != null) {
+      // The upstream has read the prompt and maybe generated part of the answer: the provider
+      // bills that, so it is counted, from the upstream's own figures when they are final.
+      UsageExtractor seen = relayedUsage;
+      if (seen != null && seen.usageFinal()) {
+        usage = seen.usage();
+      } else {
+        usage =
+            TokenUsage.estimate(
+                seen == null ? TokenUsage.NONE : seen.usage(),
+                requestBytes,
+                seen == null ? 0 : seen.textChars());
+        estimated = true;
+      }
+    }
+    finish(
+        status,
+        false,
+        usage,
+        estimated,
+        "client_disconnected",
+        "Client closed the connection before the answer ended.");
   }
 
   private static String requestId(String fromClient) {

@@ -18,16 +18,20 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.util.List;
 import java.util.function.Consumer;
 import org.jboss.logging.Logger;
 
 /**
- * The request path of the data plane, assembled in one place. For {@code POST
- * /v1/chat/completions}:
+ * The request path of the data plane, assembled in one place. For each proxied endpoint ({@link
+ * ApiEndpoint}: {@code POST /v1/chat/completions}, {@code /v1/completions}, {@code /v1/embeddings},
+ * {@code /v1/responses}, and Anthropic's {@code /v1/messages}):
  *
  * <ol>
- *   <li>authenticate: {@link Authenticator} checks the bearer key against the {@link ConfigReplica}
- *   <li>route: {@link ModelRouter} picks the group and provider key for the model
+ *   <li>authenticate: {@link Authenticator} checks the key (bearer, or {@code x-api-key} on
+ *       /v1/messages) against the {@link ConfigReplica}
+ *   <li>route: {@link ModelRouter} picks the group and provider key for the model; the group's
+ *       platform must speak the endpoint's dialect
  *   <li>proxy: {@link UpstreamClient} sends the body, {@link ResponseRelay} streams the answer back
  *   <li>meter: {@link Exchange#finish} records the outcome once in the {@link UsageMeter}
  * </ol>
@@ -39,7 +43,7 @@ public class ProxyPipeline {
 
   private static final Logger LOG = Logger.getLogger(ProxyPipeline.class);
 
-  private static final String CHAT_COMPLETIONS = "/chat/completions";
+  private static final String X_API_KEY = "x-api-key";
 
   private final ConfigReplica replica;
   private final Authenticator authenticator;
@@ -71,17 +75,42 @@ public class ProxyPipeline {
 
   /** {@code POST /v1/chat/completions}. */
   public void chatCompletions(RoutingContext ctx) {
-    Exchange exchange = Exchange.begin(ctx, meter, metrics);
+    serve(ctx, ApiEndpoint.CHAT_COMPLETIONS);
+  }
+
+  /** {@code POST /v1/completions} (legacy text completions). */
+  public void completions(RoutingContext ctx) {
+    serve(ctx, ApiEndpoint.COMPLETIONS);
+  }
+
+  /** {@code POST /v1/embeddings}. */
+  public void embeddings(RoutingContext ctx) {
+    serve(ctx, ApiEndpoint.EMBEDDINGS);
+  }
+
+  /** {@code POST /v1/responses}. */
+  public void responses(RoutingContext ctx) {
+    serve(ctx, ApiEndpoint.RESPONSES);
+  }
+
+  /** {@code POST /v1/messages}: Anthropic's Messages API, to groups of platform anthropic. */
+  public void messages(RoutingContext ctx) {
+    serve(ctx, ApiEndpoint.MESSAGES);
+  }
+
+  private void serve(RoutingContext ctx, ApiEndpoint endpoint) {
+    Exchange exchange = Exchange.begin(ctx, meter, metrics, endpoint.dialect);
     ConfigView view = authenticate(exchange);
     if (view == null) {
       return;
     }
     readBody(
         exchange,
+        endpoint,
         request -> {
-          Route route = route(exchange, view, request);
+          Route route = route(exchange, view, endpoint, request);
           if (route != null) {
-            proxy(exchange, route, request);
+            proxy(exchange, endpoint, route, request);
           }
         });
   }
@@ -94,7 +123,11 @@ public class ProxyPipeline {
       return;
     }
     JsonArray data = new JsonArray();
+    List<String> allowed = exchange.key.getAllowedModelsList();
     for (String model : router.models(view, exchange.key)) {
+      if (!allowed.isEmpty() && !allowed.contains(model)) {
+        continue;
+      }
       data.add(
           new JsonObject()
               .put("id", model)
@@ -131,6 +164,11 @@ public class ProxyPipeline {
       return null;
     }
     String authorization = exchange.ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
+    if (authorization == null && exchange.dialect == ApiEndpoint.Dialect.ANTHROPIC) {
+      // Anthropic's SDKs send the key as x-api-key; it is the same Tollgate key.
+      String apiKey = exchange.ctx.request().getHeader(X_API_KEY);
+      authorization = apiKey == null ? null : "Bearer " + apiKey;
+    }
     Authenticator.Result result =
         authenticator.authenticate(authorization, view, System.currentTimeMillis());
     if (!result.ok()) {
@@ -143,7 +181,7 @@ public class ProxyPipeline {
   }
 
   /** Reads the body up to the size bound and parses it once. */
-  private void readBody(Exchange exchange, Consumer<ChatRequest> next) {
+  private void readBody(Exchange exchange, ApiEndpoint endpoint, Consumer<ChatRequest> next) {
     HttpServerRequest request = exchange.ctx.request();
     String declared = request.getHeader(HttpHeaders.CONTENT_LENGTH);
     if (declared != null && parseLength(declared) > maxBodyBytes) {
@@ -169,37 +207,64 @@ public class ProxyPipeline {
           if (exchange.finished()) {
             return;
           }
-          ChatRequest chat = ChatRequest.parse(body);
+          ChatRequest chat = ChatRequest.parse(body, endpoint.streamUsageOptIn);
           if (chat == null) {
             exchange.fail(400, "invalid_json", "The request body must be a JSON object.");
           } else if (chat.model().isEmpty()) {
             exchange.fail(400, "model_required", "The request body must name a model.");
           } else {
             exchange.model = chat.model();
+            exchange.modelLabel = RequestMetrics.OTHER;
+            exchange.requestBytes = chat.bodyBytes();
             next.accept(chat);
           }
         });
     request.resume();
   }
 
-  private Route route(Exchange exchange, ConfigView view, ChatRequest request) {
+  private Route route(
+      Exchange exchange, ConfigView view, ApiEndpoint endpoint, ChatRequest request) {
+    if (!view.activeGroupsServing(request.model()).isEmpty()) {
+      exchange.modelLabel = request.model();
+    }
     Route route = router.route(view, exchange.key, request.model());
     if (route == null) {
       exchange.fail(
           404,
           "model_not_found",
           "The model `" + request.model() + "` does not exist or this key cannot use it.");
+      return null;
+    }
+    if (!endpoint.dialect.serves(route.group().getPlatform())) {
+      // Translating between the two APIs is not the gateway's job; say where the model is served.
+      exchange.fail(
+          404,
+          "model_not_found",
+          endpoint.dialect == ApiEndpoint.Dialect.ANTHROPIC
+              ? "The model `"
+                  + request.model()
+                  + "` is served by an OpenAI-compatible group: call it on /v1/chat/completions."
+              : "The model `"
+                  + request.model()
+                  + "` is served by an Anthropic group: call it on /v1/messages.");
+      return null;
     }
     return route;
   }
 
-  private void proxy(Exchange exchange, Route route, ChatRequest request) {
+  private void proxy(Exchange exchange, ApiEndpoint endpoint, Route route, ChatRequest request) {
+    exchange.groupLabel =
+        route.group().getName().isEmpty()
+            ? "group-" + route.group().getId()
+            : route.group().getName();
     exchange.beginAttempt(route.providerKey().getId());
     Buffer body = request.upstreamBody(route.upstreamModel());
+    exchange.upstreamOpening();
     upstream
-        .open(route.providerKey(), CHAT_COMPLETIONS)
+        .open(route.providerKey(), endpoint.upstreamPath)
         .onComplete(
             opened -> {
+              long openedAt = System.nanoTime();
               if (opened.failed()) {
                 LOG.debugf(
                     "Request %s: provider key %d unreachable: %s",
@@ -217,6 +282,7 @@ public class ProxyPipeline {
                   .send(
                       upstreamRequest,
                       route.providerKey(),
+                      route.group().getPlatform(),
                       exchange.ctx.request().headers(),
                       exchange.requestId,
                       body)
@@ -228,10 +294,12 @@ public class ProxyPipeline {
                           relay(exchange, answered.result(), request);
                         }
                       });
+              exchange.overheadSince(openedAt);
             });
   }
 
   private void relay(Exchange exchange, HttpClientResponse answer, ChatRequest request) {
+    long arrivedAt = System.nanoTime();
     int status = answer.statusCode();
     if (status == 401 || status == 403) {
       // The provider key was refused: the gateway's fault, not the client's, so never a client 401.
@@ -243,6 +311,7 @@ public class ProxyPipeline {
       return;
     }
     ResponseRelay.relay(exchange, answer, request, upstream.idleTimeoutMs());
+    exchange.overheadSince(arrivedAt);
   }
 
   private static void upstreamFailed(Exchange exchange, Throwable failure) {
