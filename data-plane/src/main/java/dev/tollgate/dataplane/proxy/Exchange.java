@@ -258,10 +258,6 @@ final class Exchange {
       return;
     }
     LOG.debugf("Request %s: client closed the connection before the answer ended", requestId);
-    if (upstreamRequest != null) {
-      // Stop the upstream generating (and billing) tokens nobody will read.
-      upstreamRequest.reset();
-    }
     int status = response.headWritten() ? response.getStatusCode() : 499;
     TokenUsage usage = TokenUsage.NONE;
     boolean estimated = false;
@@ -287,6 +283,11 @@ final class Exchange {
         estimated,
         "client_disconnected",
         "Client closed the connection before the answer ended.");
+    if (upstreamRequest != null) {
+      // Stop the upstream generating (and billing) tokens nobody will read. After finishing: the
+      // reset is reported synchronously to the relay, which must find the request already counted.
+      upstreamRequest.reset();
+    }
   }
 
   private static String requestId(String fromClient) {

@@ -143,7 +143,7 @@ public final class StubUpstream extends AbstractVerticle {
       String requestId = request.getHeader("x-request-id");
       journal.received(requestId, request.headers());
       response.closeHandler(v -> journal.ended(requestId, response.ended()));
-      response.endHandler(v -> journal.ended(requestId, true));
+      response.endHandler(v -> journal.ended(requestId, response.ended()));
     }
     if (apiKey != null && !authorized(request, api)) {
       error(response, api, 401, "invalid_api_key", "Incorrect API key provided.");
