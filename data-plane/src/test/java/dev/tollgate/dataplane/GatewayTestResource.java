@@ -93,6 +93,22 @@ public class GatewayTestResource implements QuarkusTestResourceLifecycleManager 
   /** What the stub upstream saw, by request id. */
   public static final StubJournal upstreamJournal = new StubJournal();
 
+  /** Denied from loopback, where the tests send from. */
+  public static final String LOOPBACK_DENIED_SECRET = "tg-loopback-denied";
+
+  /** May only use alias-model. */
+  public static final String MODEL_LIMITED_SECRET = "tg-model-limited";
+
+  /**
+   * Keys with limits in Redis get ids no other run uses (Redis is shared, and counters live for a
+   * minute).
+   */
+  public static final long RPM_KEY = TestRedis.uniqueId();
+
+  public static final String RPM_SECRET = "tg-rpm-" + RPM_KEY;
+  public static final long CONCURRENCY_KEY = TestRedis.uniqueId();
+  public static final String CONCURRENCY_SECRET = "tg-concurrency-" + CONCURRENCY_KEY;
+
   public static FakeControlPlane controlPlane;
   private static Vertx upstreamVertx;
 
@@ -115,7 +131,10 @@ public class GatewayTestResource implements QuarkusTestResourceLifecycleManager 
           "tollgate.flush-max-backoff", "400ms",
           "tollgate.upstream.first-byte-timeout", "1s",
           "tollgate.upstream.idle-timeout", "1s",
-          "tollgate.max-request-body-bytes", "65536");
+          "tollgate.max-request-body-bytes", "65536",
+          "tollgate.redis.url", TestRedis.URL,
+          // A cold test JVM connects slowly; the fail-open path has tests of its own.
+          "tollgate.redis.timeout", "2s");
     } catch (Exception e) {
       throw new IllegalStateException("test control plane or upstream did not start", e);
     }
@@ -175,6 +194,7 @@ public class GatewayTestResource implements QuarkusTestResourceLifecycleManager 
     cp.put(providerKey(130, DISABLED_GROUP, stubBaseUrl, PROVIDER_SECRET, 1));
     cp.put(providerKey(ANTHROPIC_PROVIDER_KEY, ANTHROPIC_GROUP, stubBaseUrl, PROVIDER_SECRET, 1));
     clientKeys(cp);
+    ruledKeys(cp);
   }
 
   private static void clientKeys(FakeControlPlane cp) {
@@ -227,6 +247,26 @@ public class GatewayTestResource implements QuarkusTestResourceLifecycleManager 
                 UNREACHABLE_GROUP,
                 DISABLED_GROUP,
                 KEYLESS_GROUP)
+            .build());
+  }
+
+  private static void ruledKeys(FakeControlPlane cp) {
+    cp.put(
+        FakeControlPlane.key(14, ACTIVE_USER, LOOPBACK_DENIED_SECRET, STUB_GROUP)
+            .addIpAllow("0.0.0.0/0")
+            .addIpAllow("::/0")
+            .addIpDeny("127.0.0.0/8")
+            .addIpDeny("::1/128")
+            .build());
+    cp.put(
+        FakeControlPlane.key(15, ACTIVE_USER, MODEL_LIMITED_SECRET, STUB_GROUP)
+            .addAllowedModels("alias-model")
+            .build());
+    cp.put(
+        FakeControlPlane.key(RPM_KEY, ACTIVE_USER, RPM_SECRET, STUB_GROUP).setRpmLimit(2).build());
+    cp.put(
+        FakeControlPlane.key(CONCURRENCY_KEY, ACTIVE_USER, CONCURRENCY_SECRET, STUB_GROUP)
+            .setConcurrencyLimit(1)
             .build());
   }
 

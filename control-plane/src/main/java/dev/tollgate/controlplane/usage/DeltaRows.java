@@ -25,6 +25,8 @@ final class DeltaRows {
   final long[] prompt;
   final long[] completion;
   final long[] total;
+  final long[] rateLimited;
+  final long[] estimated;
   final long[] lastAccess;
 
   private DeltaRows(int n) {
@@ -35,6 +37,8 @@ final class DeltaRows {
     prompt = new long[n];
     completion = new long[n];
     total = new long[n];
+    rateLimited = new long[n];
+    estimated = new long[n];
     lastAccess = new long[n];
   }
 
@@ -92,17 +96,40 @@ final class DeltaRows {
     prompt[slot] += c.getPromptTokens();
     completion[slot] += c.getCompletionTokens();
     total[slot] += c.getTotalTokens();
+    rateLimited[slot] += c.getRateLimitedRequests();
+    estimated[slot] += c.getEstimatedRequests();
   }
 
-  /** Binds ids then the six counters from parameter {@code first}; returns the next index. */
+  /** The sum of every row's value of each of the eight counters, in {@link #bindCounters} order. */
+  long[] sums() {
+    long[][] columns = columns();
+    long[] sums = new long[columns.length];
+    for (int c = 0; c < columns.length; c++) {
+      for (long value : columns[c]) {
+        sums[c] += value;
+      }
+    }
+    return sums;
+  }
+
+  private long[][] columns() {
+    return new long[][] {
+      requests, success, failure, prompt, completion, total, rateLimited, estimated
+    };
+  }
+
+  /** Binds ids then the eight counters from parameter {@code first}; returns the next index. */
   int bind(PreparedStatement statement, PGConnection pg, int first) throws SQLException {
     statement.setArray(first, pg.createArrayOf("int8", ids));
     return bindCounters(statement, pg, first + 1);
   }
 
-  /** Binds the six counter columns from parameter {@code first}; returns the next index. */
+  /**
+   * Binds the eight counter columns from parameter {@code first} (requests, success, failure,
+   * prompt, completion, total, rate-limited, estimated); returns the next index.
+   */
   int bindCounters(PreparedStatement statement, PGConnection pg, int first) throws SQLException {
-    long[][] columns = {requests, success, failure, prompt, completion, total};
+    long[][] columns = columns();
     for (int i = 0; i < columns.length; i++) {
       statement.setArray(first + i, pg.createArrayOf("int8", columns[i]));
     }

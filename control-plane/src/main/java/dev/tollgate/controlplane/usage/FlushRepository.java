@@ -1,10 +1,9 @@
 package dev.tollgate.controlplane.usage;
 
-import dev.tollgate.proto.usage.v1.Counters;
+import dev.tollgate.proto.usage.v1.ConcurrencyAdjustment;
 import dev.tollgate.proto.usage.v1.ErrorEvent;
 import dev.tollgate.proto.usage.v1.FlushRequest;
 import dev.tollgate.proto.usage.v1.KeyDelta;
-import dev.tollgate.proto.usage.v1.ProviderKeyDelta;
 import dev.tollgate.proto.usage.v1.UsageBucket;
 import java.sql.Array;
 import java.sql.Connection;
@@ -14,8 +13,9 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.ToLongFunction;
 import java.util.stream.LongStream;
 import org.postgresql.PGConnection;
@@ -27,15 +27,16 @@ import org.postgresql.PGConnection;
  * <p>Plain JDBC on a connection the caller owns (its transaction, its commit), so the benchmark in
  * {@code bench/flush-apply} runs exactly this code.
  *
- * <p>Row locks are taken per table in a fixed order (api_key, provider_key, provider_group,
- * usage_minute) and, within a table, in ascending key order, so two concurrent flushes never wait
- * on each other in a cycle. An {@code UPDATE … FROM} locks rows in the order its join produces
- * them: the arrays are therefore bound sorted by id ({@link DeltaRows}) and hash joins are turned
- * off for the transaction, so the join is a nested loop (or a merge join) driven by the sorted
- * arrays, which PostgreSQL emits in their order. That costs nothing and saves a separate {@code
- * SELECT … FOR UPDATE} pass over every row; where the order cannot come from the input (the groups,
- * rolled up through an aggregate) an explicit ordered lock is taken. A deadlock that still happens,
- * against some other writer, is retried by {@link UsageFlushService}.
+ * <p>Row locks are taken per table in a fixed order (api_key, provider_key, provider_group, the
+ * usage tiers of {@link UsageTiers}, api_key_usage_totals) and, within a table, in ascending key
+ * order, so two concurrent flushes never wait on each other in a cycle. An {@code UPDATE … FROM}
+ * locks rows in the order its join produces them: the arrays are therefore bound sorted by id
+ * ({@link DeltaRows}) and hash joins are turned off for the transaction, so the join is a nested
+ * loop (or a merge join) driven by the sorted arrays, which PostgreSQL emits in their order. That
+ * costs nothing and saves a separate {@code SELECT … FOR UPDATE} pass over every row; where the
+ * order cannot come from the input (the groups, rolled up through an aggregate) an explicit ordered
+ * lock is taken. A deadlock that still happens, against some other writer, is retried by {@link
+ * UsageFlushService}.
  */
 public final class FlushRepository {
 
@@ -57,11 +58,12 @@ public final class FlushRepository {
   private static final String LAST_SEQUENCE =
       "SELECT last_sequence FROM flush_ledger WHERE dp_instance_id = ?";
 
-  // Only for ids the deltas do not name (buckets, error events): those rows are not updated.
-  private static final String COUNT_KEYS = "SELECT count(*) FROM api_key WHERE id = ANY(?)";
+  // Only for ids the deltas do not name (buckets, error events): those rows are not updated. The
+  // owner / group comes back because the usage tiers roll buckets up per user and per group.
+  private static final String KEY_OWNERS = "SELECT id, user_id FROM api_key WHERE id = ANY(?)";
 
-  private static final String COUNT_PROVIDER_KEYS =
-      "SELECT count(*) FROM provider_key WHERE id = ANY(?)";
+  private static final String PROVIDER_KEY_GROUPS =
+      "SELECT id, group_id FROM provider_key WHERE id = ANY(?)";
 
   private static final String MISSING_KEYS =
       "SELECT x FROM unnest(?::int8[]) x WHERE NOT EXISTS (SELECT 1 FROM api_key WHERE id = x)"
@@ -94,78 +96,138 @@ public final class FlushRepository {
              prompt_tokens = k.prompt_tokens + d.p,
              completion_tokens = k.completion_tokens + d.c,
              total_tokens = k.total_tokens + d.t,
+             rate_limited_requests = k.rate_limited_requests + d.rl,
+             estimated_requests = k.estimated_requests + d.e,
              quota_used = k.quota_used + d.t,
              last_accessed_at = GREATEST(k.last_accessed_at, to_timestamp(NULLIF(d.a, 0)::float8 / 1000))
         FROM unnest(?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::int8[],
-                    ?::int8[]) AS d(id, r, s, f, p, c, t, a)
+                    ?::int8[], ?::int8[], ?::int8[]) AS d(id, r, s, f, p, c, t, rl, e, a)
        WHERE k.id = d.id
       """;
 
-  private static final String PROVIDER_DELTAS =
-      """
-      SELECT * FROM unnest(?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::int8[],
-                           ?::int8[]) AS u(id, requests, success_requests, failure_requests,
-                                            prompt_tokens, completion_tokens, total_tokens)
-      """;
+  // Only when the batch has buckets: the tiers need each key's owner.
+  private static final String RETURNING_OWNERS = " RETURNING k.id, k.user_id";
 
+  private static final String PROVIDER_COUNTERS =
+      """
+      ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::int8[],
+      ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::int8[]""";
+
+  private static final String PROVIDER_COUNTER_NAMES =
+      """
+      id, requests, success_requests, failure_requests, prompt_tokens, completion_tokens,
+      total_tokens, rate_limited_requests, estimated_requests, latency_ms_sum, upstream_429_rpm,
+      upstream_429_concurrency, upstream_429_unknown""";
+
+  private static final String PROVIDER_DELTAS =
+      "SELECT * FROM unnest(%s, ?::int8[], ?::text[], ?::int8[], ?::int8[], ?::int8[]) AS u(%s,"
+              .formatted(PROVIDER_COUNTERS, PROVIDER_COUNTER_NAMES)
+          + " last_429_ms, last_429_kind, last_used_ms, learned_limit, learned_ms)";
+
+  private static final String PROVIDER_COUNTERS_ONLY =
+      "SELECT * FROM unnest(%s) AS u(%s)".formatted(PROVIDER_COUNTERS, PROVIDER_COUNTER_NAMES);
+
+  private static final String ADD_PROVIDER_COUNTERS =
+      """
+         SET requests = %1$s.requests + d.requests,
+             success_requests = %1$s.success_requests + d.success_requests,
+             failure_requests = %1$s.failure_requests + d.failure_requests,
+             prompt_tokens = %1$s.prompt_tokens + d.prompt_tokens,
+             completion_tokens = %1$s.completion_tokens + d.completion_tokens,
+             total_tokens = %1$s.total_tokens + d.total_tokens,
+             rate_limited_requests = %1$s.rate_limited_requests + d.rate_limited_requests,
+             estimated_requests = %1$s.estimated_requests + d.estimated_requests,
+             latency_ms_sum = %1$s.latency_ms_sum + d.latency_ms_sum,
+             upstream_429_rpm = %1$s.upstream_429_rpm + d.upstream_429_rpm,
+             upstream_429_concurrency = %1$s.upstream_429_concurrency + d.upstream_429_concurrency,
+             upstream_429_unknown = %1$s.upstream_429_unknown + d.upstream_429_unknown""";
+
+  // The newest 429 wins, never moving backwards; last_used_at likewise (a data plane that does
+  // not report it yet is taken to have used the key now). The learned limit is the newest
+  // adjustment's, unless an operator reset learning after it or an adjustment already stored is
+  // newer; the batch's own adjustments are inserted after this statement.
   private static final String UPDATE_PROVIDER_KEYS =
       """
       UPDATE provider_key k
-         SET requests = k.requests + d.requests,
-             success_requests = k.success_requests + d.success_requests,
-             failure_requests = k.failure_requests + d.failure_requests,
-             prompt_tokens = k.prompt_tokens + d.prompt_tokens,
-             completion_tokens = k.completion_tokens + d.completion_tokens,
-             total_tokens = k.total_tokens + d.total_tokens,
-             last_used_at = CASE WHEN d.requests > 0 THEN GREATEST(k.last_used_at, now())
-                                 ELSE k.last_used_at END
+      %s,
+             last_429_at = CASE WHEN d.last_429_ms > 0
+                                 AND (k.last_429_at IS NULL
+                                      OR k.last_429_at <= to_timestamp(d.last_429_ms / 1000.0))
+                                THEN to_timestamp(d.last_429_ms / 1000.0)
+                                ELSE k.last_429_at END,
+             last_429_kind = CASE WHEN d.last_429_ms > 0
+                                   AND (k.last_429_at IS NULL
+                                        OR k.last_429_at <= to_timestamp(d.last_429_ms / 1000.0))
+                                  THEN d.last_429_kind
+                                  ELSE k.last_429_kind END,
+             last_used_at = CASE WHEN d.last_used_ms > 0
+                                 THEN GREATEST(k.last_used_at, to_timestamp(d.last_used_ms / 1000.0))
+                                 WHEN d.requests > 0 THEN GREATEST(k.last_used_at, now())
+                                 ELSE k.last_used_at END,
+             learned_max_concurrent =
+               CASE WHEN d.learned_ms > 0
+                     AND (k.learning_reset_at IS NULL
+                          OR k.learning_reset_at < to_timestamp(d.learned_ms / 1000.0))
+                     AND NOT EXISTS (SELECT 1 FROM concurrency_adjustment c
+                                      WHERE c.provider_key_id = k.id
+                                        AND c.adjusted_at > to_timestamp(d.learned_ms / 1000.0))
+                    THEN d.learned_limit::int
+                    ELSE k.learned_max_concurrent END
         FROM (%s) d
        WHERE k.id = d.id
+      RETURNING k.id, k.group_id
       """
-          .formatted(PROVIDER_DELTAS);
+          .formatted(ADD_PROVIDER_COUNTERS.formatted("k"), PROVIDER_DELTAS);
 
   // A group's totals are the sum of its provider keys' deltas, rolled up in the same transaction.
   private static final String UPDATE_GROUPS =
       """
       UPDATE provider_group g
-         SET requests = g.requests + s.requests,
-             success_requests = g.success_requests + s.success_requests,
-             failure_requests = g.failure_requests + s.failure_requests,
-             prompt_tokens = g.prompt_tokens + s.prompt_tokens,
-             completion_tokens = g.completion_tokens + s.completion_tokens,
-             total_tokens = g.total_tokens + s.total_tokens
-        FROM (SELECT pk.group_id,
+      %s
+        FROM (SELECT pk.group_id AS id,
                      sum(d.requests)::bigint AS requests,
                      sum(d.success_requests)::bigint AS success_requests,
                      sum(d.failure_requests)::bigint AS failure_requests,
                      sum(d.prompt_tokens)::bigint AS prompt_tokens,
                      sum(d.completion_tokens)::bigint AS completion_tokens,
-                     sum(d.total_tokens)::bigint AS total_tokens
+                     sum(d.total_tokens)::bigint AS total_tokens,
+                     sum(d.rate_limited_requests)::bigint AS rate_limited_requests,
+                     sum(d.estimated_requests)::bigint AS estimated_requests,
+                     sum(d.latency_ms_sum)::bigint AS latency_ms_sum,
+                     sum(d.upstream_429_rpm)::bigint AS upstream_429_rpm,
+                     sum(d.upstream_429_concurrency)::bigint AS upstream_429_concurrency,
+                     sum(d.upstream_429_unknown)::bigint AS upstream_429_unknown
                 FROM (%s) d JOIN provider_key pk ON pk.id = d.id
-               GROUP BY pk.group_id) s
-       WHERE g.id = s.group_id
+               GROUP BY pk.group_id) d
+       WHERE g.id = d.id
       """
-          .formatted(PROVIDER_DELTAS);
+          .formatted(ADD_PROVIDER_COUNTERS.formatted("g"), PROVIDER_COUNTERS_ONLY);
 
-  // Rows arrive sorted by primary key with repeated keys summed (sortedDistinct), so they are
-  // inserted, and their rows locked, in one order by every flush; ON CONFLICT could not update
-  // one row twice in a statement anyway.
-  private static final String UPSERT_BUCKETS =
+  // In the order the data plane made them (the contract's order), after the UPDATE above.
+  private static final String INSERT_ADJUSTMENTS =
       """
-      INSERT INTO usage_minute AS m (bucket_start, key_id, provider_key_id, model, requests,
-             success_requests, failure_requests, prompt_tokens, completion_tokens, total_tokens,
-             latency_ms_sum)
-      SELECT to_timestamp(b), k, pk, model, r, s, f, p, c, t, l
-        FROM unnest(?::int8[], ?::int8[], ?::int8[], ?::text[], ?::int8[], ?::int8[], ?::int8[],
-                    ?::int8[], ?::int8[], ?::int8[], ?::int8[]) AS u(b, k, pk, model, r, s, f, p, c, t, l)
-      ON CONFLICT (bucket_start, key_id, provider_key_id, model) DO UPDATE
-         SET requests = m.requests + EXCLUDED.requests,
-             success_requests = m.success_requests + EXCLUDED.success_requests,
-             failure_requests = m.failure_requests + EXCLUDED.failure_requests,
-             prompt_tokens = m.prompt_tokens + EXCLUDED.prompt_tokens,
-             completion_tokens = m.completion_tokens + EXCLUDED.completion_tokens,
-             total_tokens = m.total_tokens + EXCLUDED.total_tokens,
-             latency_ms_sum = m.latency_ms_sum + EXCLUDED.latency_ms_sum
+      INSERT INTO concurrency_adjustment (provider_key_id, adjusted_at, old_limit, new_limit, reason,
+             utilisation, dp_instance_id)
+      SELECT pk, to_timestamp(at / 1000.0), old_limit, new_limit, reason, utilisation, ?
+        FROM unnest(?::int8[], ?::int8[], ?::int4[], ?::int4[], ?::text[], ?::float8[])
+             WITH ORDINALITY AS u(pk, at, old_limit, new_limit, reason, utilisation, n)
+       ORDER BY n
+      """;
+
+  // Taken last, by every flush: the single row is then held only from here to the commit.
+  private static final String ADD_KEY_TOTALS =
+      """
+      UPDATE api_key_usage_totals
+         SET quota_used = quota_used + ?,
+             requests = requests + ?,
+             success_requests = success_requests + ?,
+             failure_requests = failure_requests + ?,
+             prompt_tokens = prompt_tokens + ?,
+             completion_tokens = completion_tokens + ?,
+             total_tokens = total_tokens + ?,
+             rate_limited_requests = rate_limited_requests + ?,
+             estimated_requests = estimated_requests + ?
+       WHERE id = 1
       """;
 
   private static final String INSERT_ERRORS =
@@ -195,6 +257,7 @@ public final class FlushRepository {
     try (Statement statement = connection.createStatement()) {
       statement.execute(JOIN_IN_INPUT_ORDER);
     }
+    boolean hasBuckets = batch.getBucketsCount() > 0;
 
     DeltaRows keys =
         DeltaRows.of(
@@ -202,14 +265,17 @@ public final class FlushRepository {
             KeyDelta::getKeyId,
             KeyDelta::getCounters,
             KeyDelta::getLastAccessedAtUnixMs);
+    Map<Long, Long> keyOwners = new HashMap<>();
     if (keys.ids.length > 0) {
-      try (PreparedStatement statement = connection.prepareStatement(UPDATE_KEYS)) {
+      try (PreparedStatement statement =
+          connection.prepareStatement(UPDATE_KEYS + (hasBuckets ? RETURNING_OWNERS : ""))) {
         int next = keys.bind(statement, pg, 1);
         statement.setArray(next, pg.createArrayOf("int8", keys.lastAccess));
-        requireAll(connection, pg, statement.executeUpdate(), keys.ids, MISSING_KEYS, KEY);
+        long updated = hasBuckets ? collect(statement, keyOwners) : statement.executeUpdate();
+        requireAll(connection, pg, updated, keys.ids, MISSING_KEYS, KEY);
       }
     }
-    requireExisting(
+    lookUpOthers(
         connection,
         pg,
         others(
@@ -218,54 +284,59 @@ public final class FlushRepository {
             UsageBucket::getKeyId,
             batch.getErrorsList(),
             ErrorEvent::getKeyId),
-        COUNT_KEYS,
+        KEY_OWNERS,
         MISSING_KEYS,
-        KEY);
+        KEY,
+        keyOwners);
 
-    DeltaRows providers =
-        DeltaRows.of(
-            batch.getProviderKeyDeltasList(),
-            ProviderKeyDelta::getProviderKeyId,
-            ProviderKeyDelta::getCounters,
-            d -> 0);
-    if (providers.ids.length > 0) {
+    ProviderDeltaRows providers =
+        ProviderDeltaRows.of(batch.getProviderKeyDeltasList(), batch.getAdjustmentsList());
+    Map<Long, Long> providerGroups = new HashMap<>();
+    if (providers.ids().length > 0) {
       try (PreparedStatement statement = connection.prepareStatement(UPDATE_PROVIDER_KEYS)) {
-        providers.bind(statement, pg, 1);
+        providers.bind(statement, pg, 1, true);
         requireAll(
             connection,
             pg,
-            statement.executeUpdate(),
-            providers.ids,
+            collect(statement, providerGroups),
+            providers.ids(),
             MISSING_PROVIDER_KEYS,
             PROVIDER_KEY);
       }
       try (PreparedStatement lock = connection.prepareStatement(LOCK_GROUPS)) {
-        lock.setArray(1, pg.createArrayOf("int8", providers.ids));
+        lock.setArray(1, pg.createArrayOf("int8", providers.ids()));
         lock.executeQuery().close();
       }
       try (PreparedStatement statement = connection.prepareStatement(UPDATE_GROUPS)) {
-        providers.bind(statement, pg, 1);
+        providers.bind(statement, pg, 1, false);
         statement.executeUpdate();
       }
     }
-    requireExisting(
+    lookUpOthers(
         connection,
         pg,
         others(
-            providers.ids,
+            providers.ids(),
             batch.getBucketsList(),
             UsageBucket::getProviderKeyId,
             batch.getErrorsList(),
             ErrorEvent::getProviderKeyId),
-        COUNT_PROVIDER_KEYS,
+        PROVIDER_KEY_GROUPS,
         MISSING_PROVIDER_KEYS,
-        PROVIDER_KEY);
+        PROVIDER_KEY,
+        providerGroups);
 
-    if (batch.getBucketsCount() > 0) {
-      upsertBuckets(connection, pg, batch.getBucketsList());
+    if (batch.getAdjustmentsCount() > 0) {
+      insertAdjustments(connection, pg, batch);
+    }
+    if (hasBuckets) {
+      UsageTiers.write(connection, pg, batch.getBucketsList(), keyOwners, providerGroups);
     }
     if (batch.getErrorsCount() > 0) {
       insertErrors(connection, pg, batch);
+    }
+    if (keys.ids.length > 0) {
+      addKeyTotals(connection, keys.sums());
     }
     return new Outcome(false, advanced);
   }
@@ -292,6 +363,19 @@ public final class FlushRepository {
     }
   }
 
+  /** Runs a statement answering (id, owner) rows into {@code into}; returns the row count. */
+  private static long collect(PreparedStatement statement, Map<Long, Long> into)
+      throws SQLException {
+    long count = 0;
+    try (ResultSet rows = statement.executeQuery()) {
+      while (rows.next()) {
+        into.put(rows.getLong(1), rows.getLong(2));
+        count++;
+      }
+    }
+    return count;
+  }
+
   private static final String KEY = "api key key_id";
   private static final String PROVIDER_KEY = "provider key provider_key_id";
 
@@ -313,23 +397,22 @@ public final class FlushRepository {
         .toArray();
   }
 
-  private static void requireExisting(
+  /** Reads (id, owner) of {@code ids} into {@code into}; rejects the batch if any is missing. */
+  private static void lookUpOthers(
       Connection connection,
       PGConnection pg,
       long[] ids,
-      String countSql,
+      String lookupSql,
       String missingSql,
-      String what)
+      String what,
+      Map<Long, Long> into)
       throws SQLException {
     if (ids.length == 0) {
       return;
     }
-    try (PreparedStatement statement = connection.prepareStatement(countSql)) {
+    try (PreparedStatement statement = connection.prepareStatement(lookupSql)) {
       statement.setArray(1, pg.createArrayOf("int8", ids));
-      try (ResultSet rows = statement.executeQuery()) {
-        rows.next();
-        requireAll(connection, pg, rows.getLong(1), ids, missingSql, what);
-      }
+      requireAll(connection, pg, collect(statement, into), ids, missingSql, what);
     }
   }
 
@@ -366,55 +449,40 @@ public final class FlushRepository {
             + (more > 0 ? " and " + more + " more" : ""));
   }
 
-  private static final Comparator<UsageBucket> BUCKET_ORDER =
-      Comparator.comparingLong(UsageBucket::getBucketStartUnixS)
-          .thenComparingLong(UsageBucket::getKeyId)
-          .thenComparingLong(UsageBucket::getProviderKeyId)
-          .thenComparing(UsageBucket::getModel);
-
-  /** {@code buckets} in {@link #BUCKET_ORDER}, each key once, repeated ones summed. */
-  static List<UsageBucket> sortedDistinct(List<UsageBucket> buckets) {
-    List<UsageBucket> sorted = new ArrayList<>(buckets);
-    sorted.sort(BUCKET_ORDER);
-    List<UsageBucket> distinct = new ArrayList<>(sorted.size());
-    for (UsageBucket bucket : sorted) {
-      int last = distinct.size() - 1;
-      if (last >= 0 && BUCKET_ORDER.compare(distinct.get(last), bucket) == 0) {
-        distinct.set(last, sum(distinct.get(last), bucket));
-      } else {
-        distinct.add(bucket);
-      }
-    }
-    return distinct;
-  }
-
-  private static UsageBucket sum(UsageBucket a, UsageBucket b) {
-    Counters x = a.getCounters();
-    Counters y = b.getCounters();
-    return a.toBuilder()
-        .setCounters(
-            Counters.newBuilder()
-                .setRequests(x.getRequests() + y.getRequests())
-                .setSuccessRequests(x.getSuccessRequests() + y.getSuccessRequests())
-                .setFailureRequests(x.getFailureRequests() + y.getFailureRequests())
-                .setPromptTokens(x.getPromptTokens() + y.getPromptTokens())
-                .setCompletionTokens(x.getCompletionTokens() + y.getCompletionTokens())
-                .setTotalTokens(x.getTotalTokens() + y.getTotalTokens()))
-        .setLatencyMsSum(a.getLatencyMsSum() + b.getLatencyMsSum())
-        .build();
-  }
-
-  private static void upsertBuckets(
-      Connection connection, PGConnection pg, List<UsageBucket> unsorted) throws SQLException {
-    List<UsageBucket> buckets = sortedDistinct(unsorted);
-    try (PreparedStatement statement = connection.prepareStatement(UPSERT_BUCKETS)) {
-      statement.setArray(1, longs(pg, buckets, UsageBucket::getBucketStartUnixS));
-      statement.setArray(2, longs(pg, buckets, UsageBucket::getKeyId));
-      statement.setArray(3, longs(pg, buckets, UsageBucket::getProviderKeyId));
+  private static void insertAdjustments(Connection connection, PGConnection pg, FlushRequest batch)
+      throws SQLException {
+    List<ConcurrencyAdjustment> adjustments = batch.getAdjustmentsList();
+    try (PreparedStatement statement = connection.prepareStatement(INSERT_ADJUSTMENTS)) {
+      statement.setString(1, batch.getDpInstanceId());
+      statement.setArray(2, longs(pg, adjustments, ConcurrencyAdjustment::getProviderKeyId));
+      statement.setArray(3, longs(pg, adjustments, ConcurrencyAdjustment::getAtUnixMs));
       statement.setArray(
-          4, pg.createArrayOf("text", buckets.stream().map(UsageBucket::getModel).toArray()));
-      DeltaRows.counters(buckets, UsageBucket::getCounters).bindCounters(statement, pg, 5);
-      statement.setArray(11, longs(pg, buckets, UsageBucket::getLatencyMsSum));
+          4,
+          pg.createArrayOf(
+              "int4", adjustments.stream().mapToInt(ConcurrencyAdjustment::getOldLimit).toArray()));
+      statement.setArray(
+          5,
+          pg.createArrayOf(
+              "int4", adjustments.stream().mapToInt(ConcurrencyAdjustment::getNewLimit).toArray()));
+      statement.setArray(
+          6,
+          pg.createArrayOf(
+              "text", adjustments.stream().map(ConcurrencyAdjustment::getReason).toArray()));
+      statement.setArray(
+          7,
+          pg.createArrayOf(
+              "float8", adjustments.stream().map(ConcurrencyAdjustment::getUtilisation).toArray()));
+      statement.executeUpdate();
+    }
+  }
+
+  private static void addKeyTotals(Connection connection, long[] sums) throws SQLException {
+    try (PreparedStatement statement = connection.prepareStatement(ADD_KEY_TOTALS)) {
+      // quota_used grows by total tokens, as in UPDATE_KEYS; then the counters in DeltaRows order.
+      statement.setLong(1, sums[5]);
+      for (int i = 0; i < sums.length; i++) {
+        statement.setLong(i + 2, sums[i]);
+      }
       statement.executeUpdate();
     }
   }

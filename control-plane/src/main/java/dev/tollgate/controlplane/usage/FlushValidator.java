@@ -1,11 +1,13 @@
 package dev.tollgate.controlplane.usage;
 
+import dev.tollgate.proto.usage.v1.ConcurrencyAdjustment;
 import dev.tollgate.proto.usage.v1.Counters;
 import dev.tollgate.proto.usage.v1.ErrorEvent;
 import dev.tollgate.proto.usage.v1.FlushRequest;
 import dev.tollgate.proto.usage.v1.KeyDelta;
 import dev.tollgate.proto.usage.v1.ProviderKeyDelta;
 import dev.tollgate.proto.usage.v1.UsageBucket;
+import java.util.Set;
 
 /**
  * Checks everything about a batch that needs no database: counts, sizes and shapes. Ids are checked
@@ -18,6 +20,13 @@ public final class FlushValidator {
   static final int MAX_MESSAGE_CHARS = 2000;
   static final int MAX_REQUEST_ID_CHARS = 200;
   static final int MAX_ERROR_CLASS_CHARS = 100;
+
+  /** What provider_key.last_429_kind may hold (its CHECK constraint). */
+  static final Set<String> KINDS_OF_429 = Set.of("rpm", "concurrency", "unknown");
+
+  /** What concurrency_adjustment.reason may hold (its CHECK constraint). */
+  static final Set<String> ADJUSTMENT_REASONS =
+      Set.of("concurrency_429", "unknown_429", "increase", "probe", "reset");
 
   private FlushValidator() {}
 
@@ -50,6 +59,10 @@ public final class FlushValidator {
       String where = "provider_key_deltas[" + i + "]";
       positiveId(delta.getProviderKeyId(), where + ".provider_key_id");
       counters(delta.getCounters(), where);
+      providerState(delta, where);
+    }
+    for (int i = 0; i < batch.getAdjustmentsCount(); i++) {
+      adjustment(batch.getAdjustments(i), "adjustments[" + i + "]");
     }
     for (int i = 0; i < batch.getBucketsCount(); i++) {
       UsageBucket bucket = batch.getBuckets(i);
@@ -87,13 +100,66 @@ public final class FlushValidator {
     }
   }
 
+  private static void providerState(ProviderKeyDelta delta, String where) {
+    notNegative(delta.getLatencyMsSum(), where + ".latency_ms_sum");
+    notNegative(delta.getUpstream429Rpm(), where + ".upstream_429_rpm");
+    notNegative(delta.getUpstream429Concurrency(), where + ".upstream_429_concurrency");
+    notNegative(delta.getUpstream429Unknown(), where + ".upstream_429_unknown");
+    notNegative(delta.getLastUsedAtUnixMs(), where + ".last_used_at_unix_ms");
+    notNegative(delta.getLast429AtUnixMs(), where + ".last_429_at_unix_ms");
+    String kind = delta.getLast429Kind();
+    if (delta.getLast429AtUnixMs() == 0 && !kind.isEmpty()) {
+      throw new InvalidFlushException(
+          where + ".last_429_kind must be empty when last_429_at_unix_ms is 0");
+    }
+    if (delta.getLast429AtUnixMs() > 0 && !KINDS_OF_429.contains(kind)) {
+      throw new InvalidFlushException(
+          where + ".last_429_kind must be rpm, concurrency or unknown, was \"" + kind + "\"");
+    }
+  }
+
+  private static void adjustment(ConcurrencyAdjustment adjustment, String where) {
+    positiveId(adjustment.getProviderKeyId(), where + ".provider_key_id");
+    if (adjustment.getAtUnixMs() <= 0) {
+      throw new InvalidFlushException(where + ".at_unix_ms must be positive");
+    }
+    if (adjustment.getOldLimit() < 1) {
+      throw new InvalidFlushException(
+          where + ".old_limit must be >= 1, was " + adjustment.getOldLimit());
+    }
+    if (adjustment.getNewLimit() < 1) {
+      throw new InvalidFlushException(
+          where + ".new_limit must be >= 1, was " + adjustment.getNewLimit());
+    }
+    if (!ADJUSTMENT_REASONS.contains(adjustment.getReason())) {
+      throw new InvalidFlushException(
+          where
+              + ".reason must be one of concurrency_429, unknown_429, increase, probe, reset, was \""
+              + adjustment.getReason()
+              + "\"");
+    }
+    double utilisation = adjustment.getUtilisation();
+    if (!Double.isFinite(utilisation) || utilisation < 0) {
+      throw new InvalidFlushException(
+          where + ".utilisation must be a finite number >= 0, was " + utilisation);
+    }
+  }
+
+  private static void notNegative(long value, String field) {
+    if (value < 0) {
+      throw new InvalidFlushException(field + " must not be negative, was " + value);
+    }
+  }
+
   private static void counters(Counters c, String where) {
     if (c.getRequests() < 0
         || c.getSuccessRequests() < 0
         || c.getFailureRequests() < 0
         || c.getPromptTokens() < 0
         || c.getCompletionTokens() < 0
-        || c.getTotalTokens() < 0) {
+        || c.getTotalTokens() < 0
+        || c.getRateLimitedRequests() < 0
+        || c.getEstimatedRequests() < 0) {
       throw new InvalidFlushException(where + ".counters must not be negative");
     }
     // Written so that it cannot overflow: both terms are known to be non-negative here.
@@ -105,6 +171,25 @@ public final class FlushValidator {
               + c.getSuccessRequests()
               + " + "
               + c.getFailureRequests()
+              + ") exceeds requests ("
+              + c.getRequests()
+              + ")");
+    }
+    // The contract counts a 429 among the failures and an estimated request among the requests.
+    if (c.getRateLimitedRequests() > c.getFailureRequests()) {
+      throw new InvalidFlushException(
+          where
+              + ".counters: rate_limited_requests ("
+              + c.getRateLimitedRequests()
+              + ") exceeds failure_requests ("
+              + c.getFailureRequests()
+              + ")");
+    }
+    if (c.getEstimatedRequests() > c.getRequests()) {
+      throw new InvalidFlushException(
+          where
+              + ".counters: estimated_requests ("
+              + c.getEstimatedRequests()
               + ") exceeds requests ("
               + c.getRequests()
               + ")");

@@ -8,9 +8,10 @@
  * on its lock if the first delivery is still in flight) and applies nothing.
  *
  * <p>Concurrency: flushes from many replicas run at once on gRPC worker threads. Every transaction
- * locks the rows it updates table by table (api_key, provider_key, provider_group, usage_minute)
- * and, within a table, in ascending key order, so two flushes never wait on each other in a cycle.
- * A deadlock or serialization failure that still happens (for example against an admin transaction)
- * is retried by {@link dev.tollgate.controlplane.usage.UsageFlushService} with the same batch.
+ * locks the rows it updates table by table (api_key, provider_key, provider_group, the usage tiers,
+ * then the single api_key_usage_totals row, last so it is held only until the commit) and, within a
+ * table, in ascending key order, so two flushes never wait on each other in a cycle. A deadlock or
+ * serialization failure that still happens (for example against an admin transaction) is retried by
+ * {@link dev.tollgate.controlplane.usage.UsageFlushService} with the same batch.
  */
 package dev.tollgate.controlplane.usage;

@@ -279,8 +279,8 @@ class UsageFlushServiceTest {
 
   @Test
   void concurrentBatchesOnTheSameKeysApplyWithoutADeadlockReachingTheCaller() throws Exception {
-    // Given 300 keys and 3 provider keys in one group, and 6 replicas flushing deltas for all of
-    // them in different orders at the same time
+    // Given 300 keys and 3 provider keys in one group, and 6 replicas flushing deltas and buckets
+    // for all of them in different orders at the same time
     long group = fixtures.group();
     long[] pks = {
       fixtures.providerKey(group), fixtures.providerKey(group), fixtures.providerKey(group)
@@ -307,6 +307,15 @@ class UsageFlushServiceTest {
                   FlushRequest.Builder b = batch(replica, seq);
                   for (long key : order) {
                     b.addKeyDeltas(keyDelta(key, counters(1, 1, 2, 3), 0));
+                    // Every replica also writes the same minute's buckets, so the usage tiers'
+                    // shared rows (the whole installation, the user, the group) are contended too
+                    b.addBuckets(
+                        bucket(
+                            1_700_000_040L,
+                            key,
+                            pks[(int) (key % pks.length)],
+                            "gpt-4o-mini",
+                            counters(1, 1, 2, 3)));
                   }
                   for (int i = pks.length - 1; i >= 0; i--) {
                     b.addProviderKeyDeltas(providerDelta(pks[i], counters(100, 100, 200, 300)));
@@ -330,6 +339,12 @@ class UsageFlushServiceTest {
     assertThat(fixtures.scalar("SELECT sum(requests) FROM api_key WHERE user_id = " + user))
         .isEqualTo(300 * perKey);
     assertThat(fixtures.counters("provider_group", group)[0]).isEqualTo(3 * 100 * perKey);
+    assertThat(
+            fixtures.scalar(
+                "SELECT requests FROM usage_scope_hour WHERE scope = 'user' AND subject = '"
+                    + user
+                    + "'"))
+        .isEqualTo(300 * perKey);
     // And no flush ever waited on another in a cycle: rows are locked in id order
     assertThat(retries() - retriesBefore).as("deadlock retries").isZero();
   }

@@ -8,7 +8,12 @@ public enum AuthFailure {
   USER_DISABLED(401, "key_disabled", "The owner of this API key is disabled."),
   KEY_REVOKED(401, "key_revoked", "This API key has been revoked."),
   KEY_EXPIRED(401, "key_expired", "This API key has expired."),
-  QUOTA_EXHAUSTED(429, "quota_exceeded", "This API key has used up its quota.");
+  IP_NOT_ALLOWED(403, "ip_not_allowed", "This API key may not be used from this address."),
+  MODEL_NOT_ALLOWED(403, "model_not_allowed", "This API key may not use this model."),
+  QUOTA_EXHAUSTED(
+      429,
+      "quota_exceeded",
+      "You exceeded this API key's quota of tokens; ask its owner to raise quota_limit.");
 
   private final int status;
   private final String code;

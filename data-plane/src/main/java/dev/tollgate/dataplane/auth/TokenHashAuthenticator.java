@@ -1,6 +1,7 @@
 package dev.tollgate.dataplane.auth;
 
 import dev.tollgate.dataplane.config.ConfigView;
+import dev.tollgate.dataplane.usage.UsageMeter;
 import dev.tollgate.proto.config.v1.ApiKey;
 import dev.tollgate.proto.config.v1.Status;
 import dev.tollgate.proto.config.v1.User;
@@ -11,7 +12,10 @@ import java.security.NoSuchAlgorithmException;
 
 /**
  * Hashes the presented secret with SHA-256 and looks the lowercase hex digest up in the replica,
- * the same hash the control plane stores; the secret itself is never kept or logged.
+ * the same hash the control plane stores; the secret itself is never kept or logged. Then, in this
+ * order: the key's status and expiry, its owner's status, its address rules (deny first), and its
+ * quota: {@code quota_used} from the replica plus the tokens this replica counted for the key and
+ * the control plane has not acknowledged yet ({@link UsageMeter#unflushedTokens}).
  */
 @ApplicationScoped
 public class TokenHashAuthenticator implements Authenticator {
@@ -30,8 +34,15 @@ public class TokenHashAuthenticator implements Authenticator {
             }
           });
 
+  private final UsageMeter meter;
+
+  public TokenHashAuthenticator(UsageMeter meter) {
+    this.meter = meter;
+  }
+
   @Override
-  public Result authenticate(String authorization, ConfigView view, long nowMs) {
+  public Result authenticate(
+      String authorization, byte[] clientAddress, ConfigView view, long nowMs) {
     if (authorization == null
         || authorization.length() <= BEARER.length()
         || !authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
@@ -53,7 +64,19 @@ public class TokenHashAuthenticator implements Authenticator {
     if (user == null || user.getStatus() != Status.STATUS_ACTIVE) {
       return Result.refused(AuthFailure.USER_DISABLED);
     }
+    if (!view.rules(key).admitsAddress(clientAddress)) {
+      return Result.refused(AuthFailure.IP_NOT_ALLOWED);
+    }
+    if (key.getQuotaLimit() >= 0
+        && key.getQuotaUsed() + meter.unflushedTokens(key.getId()) >= key.getQuotaLimit()) {
+      return Result.refused(AuthFailure.QUOTA_EXHAUSTED);
+    }
     return Result.of(key);
+  }
+
+  @Override
+  public AuthFailure checkModel(ApiKey key, String model, ConfigView view) {
+    return view.rules(key).admitsModel(model) ? null : AuthFailure.MODEL_NOT_ALLOWED;
   }
 
   private static AuthFailure statusFailure(Status status) {

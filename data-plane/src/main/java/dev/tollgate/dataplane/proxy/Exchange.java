@@ -14,6 +14,7 @@ import io.vertx.ext.web.RoutingContext;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.LongConsumer;
 
 /**
  * One client request on its way through the pipeline, and the single place where it ends: {@link
@@ -78,6 +79,10 @@ final class Exchange {
   private long overheadNanos;
 
   private boolean upstreamOpened;
+
+  /** Called once with the tokens used when the request ends, however it ends (limits' release). */
+  LongConsumer onEnd;
+
   private boolean finished;
 
   private Exchange(
@@ -131,6 +136,27 @@ final class Exchange {
   /** As {@link #fail(int, String, String)}, then closes the connection once the answer is out. */
   void failAndClose(int status, String code, String message) {
     fail(status, code, message, true);
+  }
+
+  /**
+   * Refuses with an error of an explicit OpenAI {@code type} and a {@code Retry-After} in seconds.
+   */
+  void refuse(int status, String type, String code, String message, long retryAfterSeconds) {
+    if (finished || response.headWritten()) {
+      fail(status, code, message);
+      return;
+    }
+    finish(status, false, TokenUsage.NONE, code, message);
+    response.headers().clear();
+    response
+        .setStatusCode(status)
+        .putHeader("x-request-id", requestId)
+        .putHeader("retry-after", Long.toString(retryAfterSeconds))
+        .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+        .end(
+            dialect == ApiEndpoint.Dialect.OPENAI
+                ? OpenAiError.body(type, code, message)
+                : OpenAiError.body(dialect, status, code, message));
   }
 
   private void fail(int status, String code, String message, boolean close) {
@@ -221,6 +247,9 @@ final class Exchange {
       return;
     }
     finished = true;
+    if (onEnd != null) {
+      onEnd.accept(usage.totalTokens());
+    }
     metrics.answered(status, modelLabel, groupLabel);
     if (upstreamOpened) {
       metrics.overhead(overheadNanos);

@@ -14,12 +14,17 @@ final class OpenAiError {
 
   /** The JSON body for an error with this status, code and message. */
   static Buffer body(int status, String code, String message) {
+    return body(type(status), code, message);
+  }
+
+  /** The JSON body for an error of this OpenAI {@code type}, code and message. */
+  static Buffer body(String type, String code, String message) {
     JsonStringEncoder json = JsonStringEncoder.getInstance();
     StringBuilder out = new StringBuilder(96 + message.length());
     out.append("{\"error\":{\"message\":\"")
         .append(json.quoteAsString(message))
         .append("\",\"type\":\"")
-        .append(type(status))
+        .append(type)
         .append("\",\"code\":\"")
         .append(json.quoteAsString(code))
         .append("\"}}");

@@ -1,9 +1,14 @@
 package dev.tollgate.dataplane.proxy;
 
 import dev.tollgate.dataplane.DataPlaneConfig;
+import dev.tollgate.dataplane.auth.AuthFailure;
 import dev.tollgate.dataplane.auth.Authenticator;
+import dev.tollgate.dataplane.auth.ClientAddressResolver;
 import dev.tollgate.dataplane.config.ConfigReplica;
 import dev.tollgate.dataplane.config.ConfigView;
+import dev.tollgate.dataplane.ratelimit.Decision;
+import dev.tollgate.dataplane.ratelimit.Limits;
+import dev.tollgate.dataplane.ratelimit.RateLimiter;
 import dev.tollgate.dataplane.routing.ModelRouter;
 import dev.tollgate.dataplane.routing.Route;
 import dev.tollgate.dataplane.upstream.TokenUsage;
@@ -18,7 +23,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.util.List;
 import java.util.function.Consumer;
 import org.jboss.logging.Logger;
 
@@ -29,9 +33,13 @@ import org.jboss.logging.Logger;
  *
  * <ol>
  *   <li>authenticate: {@link Authenticator} checks the key (bearer, or {@code x-api-key} on
- *       /v1/messages) against the {@link ConfigReplica}
+ *       /v1/messages) against the {@link ConfigReplica} (status, expiry, owner, the address from
+ *       {@link ClientAddressResolver}, quota), then, once the body names the model, the key's model
+ *       allow-list
  *   <li>route: {@link ModelRouter} picks the group and provider key for the model; the group's
  *       platform must speak the endpoint's dialect
+ *   <li>limit: {@link RateLimiter} admits the request against the RPM, TPM and concurrency limits
+ *       of its key, user and group, shared by every replica through Redis
  *   <li>proxy: {@link UpstreamClient} sends the body, {@link ResponseRelay} streams the answer back
  *   <li>meter: {@link Exchange#finish} records the outcome once in the {@link UsageMeter}
  * </ol>
@@ -47,6 +55,8 @@ public class ProxyPipeline {
 
   private final ConfigReplica replica;
   private final Authenticator authenticator;
+  private final ClientAddressResolver clientAddress;
+  private final RateLimiter limiter;
   private final ModelRouter router;
   private final UpstreamClient upstream;
   private final UsageMeter meter;
@@ -57,6 +67,8 @@ public class ProxyPipeline {
   ProxyPipeline(
       ConfigReplica replica,
       Authenticator authenticator,
+      ClientAddressResolver clientAddress,
+      RateLimiter limiter,
       ModelRouter router,
       UpstreamClient upstream,
       UsageMeter meter,
@@ -65,6 +77,8 @@ public class ProxyPipeline {
       DataPlaneConfig config) {
     this.replica = replica;
     this.authenticator = authenticator;
+    this.clientAddress = clientAddress;
+    this.limiter = limiter;
     this.router = router;
     this.upstream = upstream;
     this.meter = meter;
@@ -108,9 +122,14 @@ public class ProxyPipeline {
         exchange,
         endpoint,
         request -> {
+          AuthFailure refused = authenticator.checkModel(exchange.key, request.model(), view);
+          if (refused != null) {
+            exchange.fail(refused.status(), refused.code(), refused.message());
+            return;
+          }
           Route route = route(exchange, view, endpoint, request);
           if (route != null) {
-            proxy(exchange, endpoint, route, request);
+            limit(exchange, view, route, () -> proxy(exchange, endpoint, route, request));
           }
         });
   }
@@ -123,10 +142,9 @@ public class ProxyPipeline {
       return;
     }
     JsonArray data = new JsonArray();
-    List<String> allowed = exchange.key.getAllowedModelsList();
     for (String model : router.models(view, exchange.key)) {
-      if (!allowed.isEmpty() && !allowed.contains(model)) {
-        continue;
+      if (authenticator.checkModel(exchange.key, model, view) != null) {
+        continue; // not on the key's allow-list
       }
       data.add(
           new JsonObject()
@@ -170,7 +188,11 @@ public class ProxyPipeline {
       authorization = apiKey == null ? null : "Bearer " + apiKey;
     }
     Authenticator.Result result =
-        authenticator.authenticate(authorization, view, System.currentTimeMillis());
+        authenticator.authenticate(
+            authorization,
+            clientAddress.resolve(exchange.ctx.request()),
+            view,
+            System.currentTimeMillis());
     if (!result.ok()) {
       exchange.fail(result.failure().status(), result.failure().code(), result.failure().message());
       return null;
@@ -250,6 +272,49 @@ public class ProxyPipeline {
       return null;
     }
     return route;
+  }
+
+  /**
+   * Admits the request against the key's, user's and group's limits in Redis; an admitted request
+   * gives its leases back and has its tokens charged when it ends, however it ends.
+   */
+  private void limit(Exchange exchange, ConfigView view, Route route, Runnable next) {
+    Limits limits = Limits.of(view, exchange.key, route.group().getId());
+    limiter.admit(
+        limits,
+        decision -> {
+          if (exchange.finished()) {
+            // The client left while Redis decided: give back what was taken, if anything.
+            if (decision.admitted()) {
+              limiter.complete(decision, 0);
+            }
+            return;
+          }
+          if (decision.admitted()) {
+            exchange.onEnd = tokens -> limiter.complete(decision, tokens);
+            next.run();
+          } else {
+            refuse(exchange, decision);
+          }
+        });
+  }
+
+  private static void refuse(Exchange exchange, Decision decision) {
+    if (decision.refusedBy() == null) {
+      exchange.refuse(
+          503,
+          "server_error",
+          "limits_unavailable",
+          "The gateway cannot check rate limits right now; retry.",
+          decision.retryAfterSeconds());
+      return;
+    }
+    exchange.refuse(
+        429,
+        decision.refusedBy().errorType(),
+        "rate_limit_exceeded",
+        decision.refusedBy().refusal(),
+        decision.retryAfterSeconds());
   }
 
   private void proxy(Exchange exchange, ApiEndpoint endpoint, Route route, ChatRequest request) {

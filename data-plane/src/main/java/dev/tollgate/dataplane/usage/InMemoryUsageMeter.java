@@ -43,6 +43,12 @@ public class InMemoryUsageMeter implements UsageMeter {
   private final int maxErrorEvents;
   private final AtomicReference<Accumulator> current;
 
+  /**
+   * Tokens per key from record until acknowledgement, outside the accumulators so that a drain does
+   * not reset them: a batch in flight (or being resent) still counts against the quota.
+   */
+  private final ConcurrentHashMap<Long, LongAdder> unflushedTokens = new ConcurrentHashMap<>();
+
   @Inject
   InMemoryUsageMeter(DataPlaneConfig config) {
     this(config.maxErrorEventsPerFlush());
@@ -62,6 +68,10 @@ public class InMemoryUsageMeter implements UsageMeter {
       try {
         if (accumulator == current.get()) {
           accumulator.add(outcome, maxErrorEvents);
+          long tokens = outcome.usage().totalTokens();
+          if (tokens != 0) {
+            unflushedTokens.computeIfAbsent(outcome.keyId(), id -> new LongAdder()).add(tokens);
+          }
           return;
         }
       } finally {
@@ -93,6 +103,22 @@ public class InMemoryUsageMeter implements UsageMeter {
       Thread.onSpinWait();
     }
     return drained.toBatch();
+  }
+
+  @Override
+  public long unflushedTokens(long keyId) {
+    LongAdder tokens = unflushedTokens.get(keyId);
+    return tokens == null ? 0 : tokens.sum();
+  }
+
+  @Override
+  public void acknowledged(FlushRequest batch) {
+    for (KeyDelta delta : batch.getKeyDeltasList()) {
+      long tokens = delta.getCounters().getTotalTokens();
+      if (tokens != 0) {
+        unflushedTokens.computeIfAbsent(delta.getKeyId(), id -> new LongAdder()).add(-tokens);
+      }
+    }
   }
 
   /** Counters of one key, provider key or bucket. */

@@ -201,6 +201,7 @@ public class UsageFlusher {
     try {
       FlushResponse response = client.flush(pending, callTimeout);
       (response.getDuplicate() ? duplicates : acknowledged).increment();
+      meter.acknowledged(pending);
       lastAcknowledgedSequence = pending.getSequence();
       pending = null;
       flushedUntilMs = pendingDrainedAtMs;

@@ -102,6 +102,26 @@ class ProxyPipelineTest {
   }
 
   @Test
+  void refuses403IpNotAllowedFromADeniedAddressBeforeReadingTheBody() {
+    // When a key denied from loopback calls from loopback
+    Response response = post(LOOPBACK_DENIED_SECRET, body("gpt-4o-mini", 1, ""));
+
+    // Then
+    assertError(response, 403, "ip_not_allowed");
+  }
+
+  @Test
+  void refuses403ModelNotAllowedForAModelOutsideTheKeysAllowList() {
+    // When a key limited to alias-model asks for gpt-4o-mini, then for alias-model
+    Response refused = post(MODEL_LIMITED_SECRET, body("gpt-4o-mini", 1, ""));
+    Response allowed = post(MODEL_LIMITED_SECRET, body("alias-model", 1, ""));
+
+    // Then only the allowed model goes through
+    assertError(refused, 403, "model_not_allowed");
+    assertThat(allowed.statusCode()).isEqualTo(200);
+  }
+
+  @Test
   void refusesAKeyWithinTwoSecondsOfItsRevocationArrivingOverWatch() {
     // Given a working key and a DP following the CP's changes
     given()

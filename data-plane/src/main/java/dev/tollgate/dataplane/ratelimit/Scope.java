@@ -1,0 +1,32 @@
+package dev.tollgate.dataplane.ratelimit;
+
+/** A limit a request is counted against, as named to a client it refuses. */
+public enum Scope {
+  KEY_RPM("requests per minute of this API key", "requests"),
+  USER_RPM("requests per minute of this API key's owner", "requests"),
+  GROUP_RPM("requests per minute of the provider group serving this model", "requests"),
+  USER_GROUP_RPM(
+      "requests per minute of this API key's owner on the provider group serving this model",
+      "requests"),
+  KEY_TPM("tokens per minute of this API key", "tokens"),
+  KEY_CONCURRENCY("concurrent requests of this API key", "requests"),
+  USER_CONCURRENCY("concurrent requests of this API key's owner", "requests");
+
+  private final String description;
+  private final String errorType;
+
+  Scope(String description, String errorType) {
+    this.description = description;
+    this.errorType = errorType;
+  }
+
+  /** The message of the 429 this scope answers, naming it. */
+  public String refusal() {
+    return "Rate limit reached: " + description + " (scope " + name().toLowerCase() + ").";
+  }
+
+  /** The OpenAI error {@code type}: {@code requests} or {@code tokens}, as OpenAI writes it. */
+  public String errorType() {
+    return errorType;
+  }
+}
