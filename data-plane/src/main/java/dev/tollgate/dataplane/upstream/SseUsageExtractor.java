@@ -25,6 +25,8 @@ public final class SseUsageExtractor implements UsageExtractor {
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final byte[] USAGE = bytes("\"usage\"");
+  private static final byte[] RESPONSES_EVENT = bytes("\"type\":\"response.");
+  private static final byte[] DELTA_EVENT = bytes(".delta\"");
   private static final byte[][] NULL_USAGE = {
     bytes(",\"usage\":null"), bytes(", \"usage\": null"), bytes(",\"usage\": null")
   };
@@ -98,7 +100,9 @@ public final class SseUsageExtractor implements UsageExtractor {
       if (eventEnd < 0) {
         eventEnd = end;
       }
-      textChars += TextCounter.count(data, start, eventEnd);
+      if (!repeatsText(data, start, eventEnd)) {
+        textChars += TextCounter.count(data, start, eventEnd);
+      }
       byte[] rewritten = inspect(data, start, eventEnd);
       if (rewritten != null && out == null) {
         out = new ByteArrayOutputStream(end);
@@ -158,6 +162,15 @@ public final class SseUsageExtractor implements UsageExtractor {
       }
     }
     return null;
+  }
+
+  /**
+   * Whether the event is a Responses API summary (…{@code .done}, {@code response.completed}) that
+   * repeats text its {@code .delta} events already carried: counting it would count text twice.
+   */
+  private static boolean repeatsText(byte[] data, int start, int end) {
+    return indexOf(data, RESPONSES_EVENT, start, end) >= 0
+        && indexOf(data, DELTA_EVENT, start, end) < 0;
   }
 
   private void take(JsonNode usage, boolean isFinal) {
