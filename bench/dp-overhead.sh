@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Data-plane overhead: sends the same chat completion straight to the stub upstream ("direct") and
-# through the data plane ("dp", with a client key, authentication and metering on), in one run, and
-# prints them side by side: p50/p99 at a fixed rate (open loop, coordinated omission corrected), the
+# Data-plane overhead: sends the same chat completion straight to the stub upstream ("direct"),
+# through nginx as a plain reverse proxy ("nginx", the yardstick of a proxy's cost) and through the
+# data plane ("dp", with a client key, authentication, RPM and concurrency limits in Redis, and
+# metering on), in one run, and prints them side by side: p50/p99 at a fixed rate (open loop, coordinated omission corrected), the
 # latency the DP adds and its ratios, and the maximum throughput of each (closed loop) as a ratio.
 #
 # It reuses the built jars (building the missing ones), starts PostgreSQL and Redis through
@@ -26,9 +27,11 @@ DP_JAR=$ROOT/data-plane/target/quarkus-app/quarkus-run.jar
 STUB_PORT=${BENCH_STUB_PORT:-19090}
 CP_PORT=${BENCH_CP_PORT:-18080}
 DP_PORT=${BENCH_DP_PORT:-18081}
+NGINX_PORT=${BENCH_NGINX_PORT:-18082}
 readonly BENCH_DB=${BENCH_DB:-tollgate_bench}
-# Its own Redis database index, so the bench's counters never meet the tests' keys.
-readonly REDIS_URL=${BENCH_REDIS_URL:-redis://127.0.0.1:6379/7}
+# A redis-server of its own (started and stopped by the run), so the bench's counters never meet
+# anyone else's and its CPU is accounted like the other servers'.
+readonly REDIS_PORT=${BENCH_REDIS_PORT:-16379}
 readonly START_TIMEOUT=${START_TIMEOUT:-90}
 readonly STOP_TIMEOUT=30
 
@@ -41,7 +44,7 @@ STREAM=true
 PIN="split"
 LOADGEN_CPUS=0
 SERVER_CPUS=1
-TARGETS="direct dp"
+TARGETS="direct nginx dp"
 REBUILD=false
 
 log() { printf 'dp-overhead: %s\n' "$*" >&2; }
@@ -68,8 +71,10 @@ the defaults; everything it starts is stopped on exit.
   --rate N            the fixed rate, requests per second (default 1000)
   --connections N     connections at saturation (default 32)
   --no-stream         skip the streaming scenario
-  --targets "A B"     which targets, in order; the first is the baseline (default "direct dp");
-                      "direct" alone needs neither the planes nor PostgreSQL/Redis
+  --targets "A B"     which targets, in order; the first is the baseline (default
+                      "direct nginx dp"); "direct" alone needs neither the planes nor
+                      PostgreSQL/Redis; "nginx" needs nginx (installed with apt-get when missing
+                      and the script runs as root)
   --pin split|none    split (default): the load generator on CPU 0, every server on CPU 1;
                       none: all processes share every CPU
   --loadgen-cpus L    CPUs for the load generator with --pin split (default 0)
@@ -77,7 +82,9 @@ the defaults; everything it starts is stopped on exit.
   --rebuild           build the jars even when they exist
 
 Environment: BENCH_STUB_PORT (19090), BENCH_CP_PORT (18080), BENCH_DP_PORT (18081),
-BENCH_DB (tollgate_bench, dropped and created afresh), BENCH_REDIS_URL (redis://127.0.0.1:6379/7),
+BENCH_NGINX_PORT (18082),
+BENCH_DB (tollgate_bench, dropped and created afresh), BENCH_REDIS_PORT (16379, a private
+redis-server),
 START_TIMEOUT (90 s per readiness wait), JAVA_OPTS (passed to the stub, CP and DP).
 EOF
 }
@@ -105,12 +112,52 @@ done
 # A target is a function setup_<name> that starts what it needs (pinned with SERVER_PREFIX, through
 # `start` so that it is stopped on exit) and sets TARGET_URL[<name>] and TARGET_AUTH[<name>] (the
 # Authorization header its clients send). All of them answer the same request body; the stub is
-# every target's upstream. Adding one (nginx in front of the stub, issue 4) is one more function.
+# every target's upstream. Adding one is one more function.
 declare -A TARGET_URL=() TARGET_AUTH=()
 
 setup_direct() {
   TARGET_URL[direct]=http://127.0.0.1:$STUB_PORT/v1/chat/completions
   TARGET_AUTH[direct]="Bearer $UPSTREAM_SECRET"
+}
+
+# nginx as a plain reverse proxy in front of the stub, configured as one would for an API: two
+# workers (one per core of the machine it was sized for), keep-alive connections to the upstream,
+# no buffering of responses (streams pass as they come, as the DP does), no access log.
+setup_nginx() {
+  local dir=$RUN_DIR/nginx
+  mkdir -p "$dir/tmp"
+  cat >"$dir/nginx.conf" <<CONF
+worker_processes 2;
+daemon off;
+pid $dir/nginx.pid;
+error_log $dir/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $dir/tmp/body;
+  proxy_temp_path $dir/tmp/proxy;
+  fastcgi_temp_path $dir/tmp/fastcgi;
+  uwsgi_temp_path $dir/tmp/uwsgi;
+  scgi_temp_path $dir/tmp/scgi;
+  upstream stub {
+    server 127.0.0.1:$STUB_PORT;
+    keepalive 128;
+  }
+  server {
+    listen 127.0.0.1:$NGINX_PORT;
+    location / {
+      proxy_pass http://stub;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_buffering off;
+    }
+  }
+}
+CONF
+  start nginx "$RUN_DIR/nginx.log" "${SERVER_PREFIX[@]}" "$NGINX_BIN" -c "$dir/nginx.conf" -p "$dir"
+  wait_ready nginx "http://127.0.0.1:$NGINX_PORT/v1/models" "Authorization: Bearer $UPSTREAM_SECRET"
+  TARGET_URL[nginx]=http://127.0.0.1:$NGINX_PORT/v1/chat/completions
+  TARGET_AUTH[nginx]="Bearer $UPSTREAM_SECRET"
 }
 
 admin() { # method path [json] -> response body; dies on a non-2xx answer
@@ -139,21 +186,32 @@ setup_dp() {
   wait_ready cp "http://127.0.0.1:$CP_PORT/q/health/ready"
 
   # Ids are inserted as the JSON values the API returned (numbers or strings alike).
-  user_id=$(admin POST /admin/v1/users '{"name":"bench"}' | jq -c .id)
+  # Limits far above what the benchmark sends: nothing is refused, but every request goes through
+  # the limiter (RPM of key, user and group, concurrency of key and user, TPM of the key) in Redis.
+  user_id=$(admin POST /admin/v1/users \
+    '{"name":"bench","rpm_limit":2000000000,"concurrency_limit":100000}' | jq -c .id)
   group_id=$(admin POST /admin/v1/provider-groups \
     '{"name":"bench-openai","platform":"openai","models":["gpt-4o-mini"]}' | jq -c .id)
   admin POST /admin/v1/provider-keys "$(jq -nc --argjson g "$group_id" \
     --arg url "http://127.0.0.1:$STUB_PORT/v1" --arg s "$UPSTREAM_SECRET" \
     '{group_id: $g, base_url: $url, secret: $s}')" >/dev/null
   key_json=$(admin POST /admin/v1/keys "$(jq -nc --argjson u "$user_id" --argjson g "$group_id" \
-    '{user_id: $u, name: "bench", group_ids: [$g]}')")
+    '{user_id: $u, name: "bench", group_ids: [$g], rpm_limit: 2000000000,
+      concurrency_limit: 100000, tpm_limit: 2000000000}')")
   DP_KEY_ID=$(jq -r .id <<<"$key_json")
   client_key=$(jq -r .key <<<"$key_json")
   [[ $client_key == tg-* ]] || die "the admin API returned no client key: $key_json"
 
+  # Not pinned, like PostgreSQL: in production Redis runs on machines of its own.
+  start redis "$RUN_DIR/redis.log" redis-server --port "$REDIS_PORT" \
+    --bind 127.0.0.1 --save '' --appendonly no
+  until redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1; do
+    kill -0 "${PIDS[redis]}" 2>/dev/null || die "redis-server exited (log: $RUN_DIR/redis.log)"
+    sleep 0.1
+  done
   start dp "$RUN_DIR/dp.log" env QUARKUS_HTTP_PORT="$DP_PORT" \
     TOLLGATE_CONTROL_PLANE="127.0.0.1:$CP_PORT" TOLLGATE_INTERNAL_TOKEN="$internal_token" \
-    TOLLGATE_REDIS_URL="$REDIS_URL" \
+    TOLLGATE_REDIS_URL="redis://127.0.0.1:$REDIS_PORT" \
     "${SERVER_PREFIX[@]}" java "${JOPTS[@]}" -jar "$DP_JAR"
   wait_ready dp "http://127.0.0.1:$DP_PORT/q/health/ready"
   TARGET_URL[dp]=http://127.0.0.1:$DP_PORT/v1/chat/completions
@@ -176,6 +234,20 @@ wants() { [[ " $TARGETS " == *" $1 "* ]]; }
 for tool in java curl jq; do
   command -v "$tool" >/dev/null 2>&1 || die "$tool is required (apt-get install ${tool/java/default-jdk-headless})"
 done
+if wants dp; then
+  command -v redis-server >/dev/null 2>&1 || die "redis-server is required (apt-get install redis-server)"
+fi
+NGINX_BIN=$(command -v nginx || echo /usr/sbin/nginx)
+if wants nginx && [[ ! -x $NGINX_BIN ]]; then
+  if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    log "nginx is missing: installing it (apt-get install -y nginx)"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx; } >&2 ||
+      die "could not install nginx; install it yourself (sudo apt-get install -y nginx) or leave it out with --targets \"direct dp\""
+    NGINX_BIN=$(command -v nginx || echo /usr/sbin/nginx)
+  else
+    die "nginx is required for the nginx target: sudo apt-get install -y nginx (or leave it out with --targets \"direct dp\")"
+  fi
+fi
 
 # One benchmark at a time on this machine: two would share ports, the database and, worst, the
 # CPUs, and both would measure the other. Any bench/ script may take the same lock (flock) to wait
@@ -188,7 +260,8 @@ if ! flock -n 8; then
 fi
 
 port_taken() { timeout 2 bash -c ">/dev/tcp/127.0.0.1/$1" 2>/dev/null; }
-for p in "BENCH_STUB_PORT=$STUB_PORT" "BENCH_CP_PORT=$CP_PORT" "BENCH_DP_PORT=$DP_PORT"; do
+for p in "BENCH_STUB_PORT=$STUB_PORT" "BENCH_CP_PORT=$CP_PORT" "BENCH_DP_PORT=$DP_PORT" \
+  "BENCH_NGINX_PORT=$NGINX_PORT" "BENCH_REDIS_PORT=$REDIS_PORT"; do
   if port_taken "${p#*=}"; then
     die "port ${p#*=} is already in use: stop that process or set ${p%%=*}=<port>"
   fi
@@ -283,9 +356,9 @@ start() { # name logfile command...
   STARTED+=("$name")
 }
 
-wait_ready() { # name url
+wait_ready() { # name url [header]
   local name=$1 url=$2 deadline=$((SECONDS + START_TIMEOUT))
-  until curl -fsS -o /dev/null --max-time 2 "$url" 2>/dev/null; do
+  until curl -fsS -o /dev/null --max-time 2 ${3:+-H "$3"} "$url" 2>/dev/null; do
     if ! kill -0 "${PIDS[$name]}" 2>/dev/null; then
       tail -n 30 "$RUN_DIR/$name.log" >&2 || true
       die "$name exited before it was ready (log: $RUN_DIR/$name.log)"
@@ -459,6 +532,14 @@ if wants dp; then
     [[ $counted == "$ANSWERED_DP" ]] && break
     sleep 1
   done
+  # Whether the limits really were checked in Redis: requests the fail mode decided because Redis
+  # did not answer in time (TOLLGATE_REDIS_TIMEOUT) were admitted without it.
+  metrics=$(curl -fsS --max-time 5 "http://127.0.0.1:$DP_PORT/q/metrics" 2>/dev/null) || metrics=
+  unchecked=$(awk '/^tollgate_ratelimit_redis_unavailable_total/ { s += $2 } END { printf "%d", s }' <<<"$metrics")
+  batches=$(awk '/^tollgate_ratelimit_batch_size_count/ { c += $2 } /^tollgate_ratelimit_batch_size_sum/ { s += $2 }
+    END { if (c > 0) printf "%d calls, %.1f requests per call", c, s / c; else printf "none" }' <<<"$metrics")
+  echo "limits: Redis script calls: $batches; requests the fail mode decided (Redis too slow): ${unchecked:-?}" |
+    tee -a "$RUN_DIR/table.txt"
   verdict=$([[ $counted == "$ANSWERED_DP" ]] && echo "equal" || echo "DIFFERENT")
   echo "metering: the CP counted ${counted:-?} requests for the bench key; the DP answered $ANSWERED_DP ($verdict)\
 $( ((UNANSWERED_DP > 0)) && echo "; $UNANSWERED_DP more got no answer")" | tee -a "$RUN_DIR/table.txt"

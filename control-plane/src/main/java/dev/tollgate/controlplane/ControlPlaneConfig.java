@@ -24,6 +24,46 @@ public interface ControlPlaneConfig {
   /** Bearer token data planes present on every gRPC call (env TOLLGATE_INTERNAL_TOKEN). */
   String internalToken();
 
+  /** The admin API's key lists. */
+  Listing listing();
+
+  interface Listing {
+    /**
+     * How often one id range of api_key_listing's sort counters is refreshed from api_key (env
+     * TOLLGATE_LISTING_REFRESH_INTERVAL).
+     */
+    @WithDefault("1s")
+    Duration refreshInterval();
+
+    /** Keys (an id range) refreshed per interval (env TOLLGATE_LISTING_REFRESH_BATCH). */
+    @WithDefault("10000")
+    int refreshBatch();
+  }
+
+  /** Operator tokens (besides the bootstrap TOLLGATE_ADMIN_TOKEN). */
+  Operators operators();
+
+  interface Operators {
+    /**
+     * How long a looked-up operator token is trusted before it is read again: a revoked token stops
+     * working on every replica within this (env TOLLGATE_OPERATORS_CACHE_TTL).
+     */
+    @WithDefault("1s")
+    Duration cacheTtl();
+  }
+
+  /** How rpm-status reads the data planes' RPM counters from Redis. */
+  RpmStatus rpmStatus();
+
+  interface RpmStatus {
+    /**
+     * Longest wait for Redis (TIME and MGET together) before rpm-status answers 503: an unreachable
+     * Redis must not hold an operator's request for the client's default timeout.
+     */
+    @WithDefault("2s")
+    Duration redisTimeout();
+  }
+
   /** How config changes reach watching data planes. */
   Watch watch();
 

@@ -99,6 +99,16 @@ public final class TestRedis {
       return this;
     }
 
+    /** SIGSTOP: connections stay open, nothing answers (a Redis that hangs). */
+    public void pause() throws Exception {
+      new ProcessBuilder("kill", "-STOP", String.valueOf(process.pid())).start().waitFor();
+    }
+
+    /** SIGCONT after {@link #pause}. */
+    public void resume() throws Exception {
+      new ProcessBuilder("kill", "-CONT", String.valueOf(process.pid())).start().waitFor();
+    }
+
     /** kill -9: gone at once, connections reset. */
     public void kill() throws InterruptedException {
       process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);

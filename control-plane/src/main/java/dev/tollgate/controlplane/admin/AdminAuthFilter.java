@@ -1,44 +1,99 @@
 package dev.tollgate.controlplane.admin;
 
 import dev.tollgate.controlplane.ControlPlaneConfig;
+import io.quarkus.vertx.http.runtime.CurrentVertxRequest;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
+import io.vertx.ext.web.RoutingContext;
+import jakarta.ws.rs.HttpMethod;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Optional;
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 
 /**
- * Requires {@code Authorization: Bearer <TOLLGATE_ADMIN_TOKEN>} on every {@code /admin} path.
+ * Authenticates every {@code /admin} request and enforces the operator's role.
  *
- * <p>Pre-matching, so unknown admin paths answer 401 rather than revealing what exists. Both sides
- * are hashed before the constant-time comparison so neither content nor length leaks through
- * timing.
+ * <p>Tokens: the bootstrap TOLLGATE_ADMIN_TOKEN (role admin, compared in constant time on digests,
+ * so neither content nor length leaks through timing), or an operator token looked up by its
+ * SHA-256 ({@link OperatorTokenService}, cached). Missing or unknown: 401. A {@code viewer} may
+ * only read (GET, HEAD); anything else, and every operator-token call, needs {@code admin}: 403.
+ *
+ * <p>Pre-matching, so unknown admin paths answer 401 rather than revealing what exists. It runs on
+ * the event loop: a token missing from the cache is read on a worker thread.
  */
 public class AdminAuthFilter {
 
   private static final String BEARER = "Bearer ";
 
   private final byte[] expectedDigest;
+  private final OperatorTokenService tokens;
+  private final CurrentVertxRequest currentRequest;
 
-  AdminAuthFilter(ControlPlaneConfig config) {
+  AdminAuthFilter(
+      ControlPlaneConfig config, OperatorTokenService tokens, CurrentVertxRequest currentRequest) {
     this.expectedDigest = sha256(config.adminToken());
+    this.tokens = tokens;
+    this.currentRequest = currentRequest;
   }
 
   @ServerRequestFilter(preMatching = true)
-  public Response authenticate(ContainerRequestContext request) {
+  public Uni<Response> authenticate(ContainerRequestContext request) {
     String path = request.getUriInfo().getPath();
     if (!path.equals("/admin") && !path.startsWith("/admin/")) {
-      return null;
+      return Uni.createFrom().nullItem();
     }
     String header = request.getHeaderString(HttpHeaders.AUTHORIZATION);
-    if (header != null
-        && header.regionMatches(true, 0, BEARER, 0, BEARER.length())
-        && MessageDigest.isEqual(
-            expectedDigest, sha256(header.substring(BEARER.length()).trim()))) {
-      return null;
+    if (header == null || !header.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
+      return Uni.createFrom().item(unauthorized());
     }
+    byte[] digest = sha256(header.substring(BEARER.length()).trim());
+    RoutingContext context = currentRequest.getCurrent();
+    if (MessageDigest.isEqual(expectedDigest, digest)) {
+      return Uni.createFrom().item(authorize(request, context, Operator.BOOTSTRAP));
+    }
+    String hash = HexFormat.of().formatHex(digest);
+    Optional<Operator> cached = tokens.cached(hash);
+    if (cached != null) {
+      return Uni.createFrom().item(authorize(request, context, cached.orElse(null)));
+    }
+    return Uni.createFrom()
+        .item(() -> tokens.lookup(hash))
+        .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+        .map(found -> authorize(request, context, found.orElse(null)));
+  }
+
+  /** Null (go on) when the operator may make this request, else the 401 or 403 answer. */
+  private static Response authorize(
+      ContainerRequestContext request, RoutingContext context, Operator operator) {
+    if (operator == null) {
+      return unauthorized();
+    }
+    String method = request.getMethod();
+    boolean read = method.equals(HttpMethod.GET) || method.equals(HttpMethod.HEAD);
+    boolean operatorTokens = request.getUriInfo().getPath().startsWith("/admin/v1/operator-tokens");
+    if (!operator.isAdmin() && (!read || operatorTokens)) {
+      return Problem.of(
+              403,
+              "Forbidden",
+              operatorTokens
+                  ? "operator tokens are managed with an admin token"
+                  : "a viewer token may only read (GET); this needs an admin token",
+              HttpHeaders.AUTHORIZATION)
+          .toResponse();
+    }
+    if (context != null) {
+      context.put(CurrentOperator.KEY, operator);
+    }
+    return null;
+  }
+
+  private static Response unauthorized() {
     return Response.fromResponse(
             Problem.of(
                     401,

@@ -10,6 +10,7 @@ import dev.tollgate.proto.config.v1.ProviderKey;
 import dev.tollgate.proto.config.v1.Snapshot;
 import dev.tollgate.proto.config.v1.Status;
 import dev.tollgate.proto.config.v1.User;
+import dev.tollgate.proto.config.v1.UserGroupLimit;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -42,16 +43,18 @@ public class ConfigRepository {
       "SELECT id, status, rpm_limit, concurrency_limit FROM app_user";
   private static final String KEYS =
       "SELECT k.id, k.user_id, k.token_hash, k.status, k.expires_at, k.quota_limit, k.quota_used,"
-          + " k.rpm_limit, k.concurrency_limit, k.allowed_models, k.ip_allow, k.ip_deny,"
+          + " k.rpm_limit, k.concurrency_limit, k.tpm_limit, k.allowed_models, k.ip_allow, k.ip_deny,"
           + " ARRAY(SELECT g.group_id FROM api_key_group g WHERE g.key_id = k.id"
           + " ORDER BY g.group_id) AS group_ids"
           + " FROM api_key k";
   private static final String GROUPS =
-      "SELECT id, name, platform, models, model_mapping::text AS model_mapping, status, rpm_limit"
-          + " FROM provider_group";
+      "SELECT id, name, platform, models, model_mapping::text AS model_mapping, status, rpm_limit,"
+          + " fallback_group_id FROM provider_group";
   private static final String PROVIDER_KEYS =
-      "SELECT id, group_id, base_url, secret_ciphertext, priority, weight, status, max_concurrent"
-          + " FROM provider_key";
+      "SELECT id, group_id, base_url, secret_ciphertext, priority, weight, status, max_concurrent,"
+          + " learned_max_concurrent, learning_reset_at FROM provider_key";
+  private static final String USER_GROUP_LIMITS =
+      "SELECT user_id, group_id, rpm_override FROM user_group_limit";
 
   private static final TypeReference<Map<String, String>> MAPPING = new TypeReference<>() {};
 
@@ -75,28 +78,41 @@ public class ConfigRepository {
     }
   }
 
-  /** Everything a data plane serves from; revoked keys are left out, they can never serve again. */
+  /**
+   * Everything a data plane serves from. Revoked keys and deleted users, groups and provider keys
+   * are left out: they can never serve again. So are overrides that were cleared (NULL).
+   */
   public Snapshot snapshot() throws SQLException {
     return inReadOnlySnapshot(
         connection -> {
           var snapshot = Snapshot.newBuilder().setRevision(readRevision(connection));
-          select(connection, USERS, -1, rows -> snapshot.addUsers(user(rows)));
+          String live = " WHERE status <> 'deleted'";
+          select(connection, USERS + live, -1, rows -> snapshot.addUsers(user(rows)));
           select(
               connection,
               KEYS + " WHERE k.status <> 'revoked' ORDER BY k.id",
               -1,
               rows -> snapshot.addKeys(key(rows)));
-          select(connection, GROUPS, -1, rows -> snapshot.addProviderGroups(group(rows)));
+          select(connection, GROUPS + live, -1, rows -> snapshot.addProviderGroups(group(rows)));
           select(
-              connection, PROVIDER_KEYS, -1, rows -> snapshot.addProviderKeys(providerKey(rows)));
+              connection,
+              PROVIDER_KEYS + live,
+              -1,
+              rows -> snapshot.addProviderKeys(providerKey(rows)));
+          select(
+              connection,
+              USER_GROUP_LIMITS + " WHERE rpm_override IS NOT NULL",
+              -1,
+              rows -> snapshot.addUserGroupLimits(userGroupLimit(rows)));
           return snapshot.build();
         });
   }
 
   /**
-   * Every entity whose last change is after {@code afterRevision}, whole and as it is now, revoked
-   * and disabled keys included so the data plane drops them. The message's revision is the
-   * committed revision the rows are consistent with.
+   * Every entity whose last change is after {@code afterRevision}, whole and as it is now: revoked,
+   * disabled and deleted ones (STATUS_DELETED) and cleared overrides (rpm_override unset) included,
+   * so the data plane drops them. The message's revision is the committed revision the rows are
+   * consistent with.
    */
   public ConfigChange changesAfter(long afterRevision) throws SQLException {
     return inReadOnlySnapshot(
@@ -122,6 +138,11 @@ public class ConfigRepository {
               PROVIDER_KEYS + since,
               afterRevision,
               rows -> change.addProviderKeys(providerKey(rows)));
+          select(
+              connection,
+              USER_GROUP_LIMITS + since,
+              afterRevision,
+              rows -> change.addUserGroupLimits(userGroupLimit(rows)));
           return change.build();
         });
   }
@@ -200,6 +221,7 @@ public class ConfigRepository {
             .setQuotaUsed(rows.getLong("quota_used"))
             .setRpmLimit(rows.getInt("rpm_limit"))
             .setConcurrencyLimit(rows.getInt("concurrency_limit"))
+            .setTpmLimit(rows.getInt("tpm_limit"))
             .addAllAllowedModels(Arrays.asList(strings(rows.getArray("allowed_models"))))
             .addAllIpAllow(Arrays.asList(strings(rows.getArray("ip_allow"))))
             .addAllIpDeny(Arrays.asList(strings(rows.getArray("ip_deny"))));
@@ -224,11 +246,26 @@ public class ConfigRepository {
         .putAllModelMapping(mapping)
         .setStatus(status(rows.getString("status")))
         .setRpmLimit(rows.getInt("rpm_limit"))
+        // NULL (no fallback) reads as 0, the contract's "none".
+        .setFallbackGroupId(rows.getLong("fallback_group_id"))
         .build();
+  }
+
+  private static UserGroupLimit userGroupLimit(ResultSet rows) throws SQLException {
+    var limit =
+        UserGroupLimit.newBuilder()
+            .setUserId(rows.getLong("user_id"))
+            .setGroupId(rows.getLong("group_id"));
+    Integer override = rows.getObject("rpm_override", Integer.class);
+    if (override != null) {
+      limit.setRpmOverride(override);
+    }
+    return limit.build();
   }
 
   private ProviderKey providerKey(ResultSet rows) throws SQLException {
     Integer maxConcurrent = rows.getObject("max_concurrent", Integer.class);
+    OffsetDateTime learningResetAt = rows.getObject("learning_reset_at", OffsetDateTime.class);
     return ProviderKey.newBuilder()
         .setId(rows.getLong("id"))
         .setGroupId(rows.getLong("group_id"))
@@ -239,6 +276,10 @@ public class ConfigRepository {
         .setStatus(status(rows.getString("status")))
         // NULL (adaptive) reads as 0, which is what the contract uses for "adaptive".
         .setMaxConcurrent(maxConcurrent == null ? 0 : maxConcurrent)
+        // NULL (nothing learned yet) reads as 0, the contract's "none".
+        .setLearnedMaxConcurrent(rows.getInt("learned_max_concurrent"))
+        .setLearningResetAtUnixMs(
+            learningResetAt == null ? 0 : learningResetAt.toInstant().toEpochMilli())
         .build();
   }
 
@@ -253,6 +294,7 @@ public class ConfigRepository {
       case "expired" -> Status.STATUS_EXPIRED;
       case "quota_exhausted" -> Status.STATUS_QUOTA_EXHAUSTED;
       case "revoked" -> Status.STATUS_REVOKED;
+      case "deleted" -> Status.STATUS_DELETED;
       default -> throw new IllegalStateException("unknown status in the database: " + status);
     };
   }

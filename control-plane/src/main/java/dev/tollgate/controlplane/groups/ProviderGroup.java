@@ -34,8 +34,12 @@ public class ProviderGroup extends ReplicatedEntity {
   @Column(name = "model_mapping", columnDefinition = "jsonb")
   public Map<String, String> modelMapping;
 
-  /** "active" or "disabled". */
+  /** "active", "disabled" or "deleted". */
   public String status;
+
+  /** The group tried when every provider key of this one is unusable; null = none. */
+  @Column(name = "fallback_group_id")
+  public Long fallbackGroupId;
 
   @Column(name = "rpm_limit")
   public int rpmLimit;

@@ -36,7 +36,7 @@ public class ProviderKey extends ReplicatedEntity {
 
   public int weight;
 
-  /** "active" or "disabled". */
+  /** "active", "disabled" or "deleted". */
   public String status;
 
   /** NULL = adaptive: the data plane learns the limit. */
@@ -45,6 +45,10 @@ public class ProviderKey extends ReplicatedEntity {
 
   @Column(name = "learned_max_concurrent", insertable = false, updatable = false)
   public Integer learnedMaxConcurrent;
+
+  /** When an operator last reset the learned limit; null = never. */
+  @Column(name = "learning_reset_at")
+  public Instant learningResetAt;
 
   @Embedded public UsageCounters usage = new UsageCounters();
 

@@ -34,10 +34,10 @@ public class ApiKey extends ReplicatedEntity {
 
   public String name;
 
-  @Column(updatable = false)
+  /** Changes only when the key is rotated, with the hash. */
   public String prefix;
 
-  @Column(name = "token_hash", updatable = false)
+  @Column(name = "token_hash")
   public String tokenHash;
 
   /** active, disabled, expired, quota_exhausted or revoked. */
@@ -57,6 +57,10 @@ public class ApiKey extends ReplicatedEntity {
 
   @Column(name = "concurrency_limit")
   public int concurrencyLimit;
+
+  /** Tokens per minute; 0 = no limit. */
+  @Column(name = "tpm_limit")
+  public int tpmLimit;
 
   @JdbcTypeCode(SqlTypes.ARRAY)
   @Column(name = "allowed_models", columnDefinition = "text[]")

@@ -1,11 +1,14 @@
 package dev.tollgate.controlplane.keys;
 
 import dev.tollgate.controlplane.admin.Fields;
+import dev.tollgate.controlplane.admin.ListRequest;
 import dev.tollgate.controlplane.admin.ProblemException;
+import dev.tollgate.controlplane.audit.AuditLog;
 import dev.tollgate.controlplane.config.ConfigRevisions;
 import dev.tollgate.controlplane.groups.ProviderGroup;
 import dev.tollgate.controlplane.users.AppUser;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.EntityManager;
 import jakarta.persistence.LockModeType;
 import jakarta.transaction.Transactional;
 import java.net.InetAddress;
@@ -35,11 +38,20 @@ public class ApiKeyService {
   private static final char[] BASE62 =
       "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".toCharArray();
 
+  private static final String ENTITY = "api_key";
+
   private final ConfigRevisions revisions;
+  private final AuditLog audit;
+  private final ApiKeyRepository repository;
+  private final EntityManager em;
   private final SecureRandom random = new SecureRandom();
 
-  ApiKeyService(ConfigRevisions revisions) {
+  ApiKeyService(
+      ConfigRevisions revisions, AuditLog audit, ApiKeyRepository repository, EntityManager em) {
     this.revisions = revisions;
+    this.audit = audit;
+    this.repository = repository;
+    this.em = em;
   }
 
   @Transactional
@@ -47,44 +59,22 @@ public class ApiKeyService {
     Fields.required("body", request);
     long userId = Fields.required("user_id", request.userId());
     String name = Fields.name("name", request.name());
-    List<Long> groupIds = Fields.required("group_ids", request.groupIds());
-    var distinctGroups = new TreeSet<Long>();
-    for (Long groupId : groupIds) {
-      if (groupId == null || !distinctGroups.add(groupId)) {
-        throw ProblemException.badRequest(
-            "group_ids", "group_ids must list distinct ids, got " + groupIds);
-      }
-    }
-    Instant expiresAt = request.expiresAt();
-    if (expiresAt != null && !expiresAt.isAfter(Instant.now())) {
-      throw ProblemException.badRequest("expires_at", "expires_at must be in the future");
-    }
-    long quotaLimit = request.quotaLimit() == null ? -1 : request.quotaLimit();
-    if (quotaLimit < -1) {
-      throw ProblemException.badRequest(
-          "quota_limit", "quota_limit must be -1 (unlimited) or a number of tokens >= 0");
-    }
+    TreeSet<Long> groupIds = groupIds(Fields.required("group_ids", request.groupIds()));
+    Instant expiresAt = expiresAt(request.expiresAt());
+    long quotaLimit = quotaLimit(request.quotaLimit() == null ? -1 : request.quotaLimit());
     int rpmLimit = Fields.nonNegative("rpm_limit", request.rpmLimit(), 0);
     int concurrencyLimit = Fields.nonNegative("concurrency_limit", request.concurrencyLimit(), 0);
+    int tpmLimit = Fields.nonNegative("tpm_limit", request.tpmLimit(), 0);
     List<String> allowedModels =
         Fields.distinctNames("allowed_models", request.allowedModels(), false);
     List<String> ipAllow = cidrs("ip_allow", request.ipAllow());
     List<String> ipDeny = cidrs("ip_deny", request.ipDeny());
 
-    if (AppUser.findById(userId) == null) {
+    AppUser user = AppUser.findById(userId);
+    if (user == null || user.status.equals("deleted")) {
       throw ProblemException.badRequest("user_id", "user " + userId + " does not exist");
     }
-    var unknownGroups = new TreeSet<>(distinctGroups);
-    if (!distinctGroups.isEmpty()) {
-      unknownGroups.removeAll(
-          ProviderGroup.<ProviderGroup>list("id in ?1", distinctGroups).stream()
-              .map(group -> group.id)
-              .toList());
-    }
-    if (!unknownGroups.isEmpty()) {
-      throw ProblemException.badRequest(
-          "group_ids", "provider groups " + unknownGroups + " do not exist");
-    }
+    requireGroups(groupIds);
 
     String secret = newSecret();
     var key = new ApiKey();
@@ -93,17 +83,20 @@ public class ApiKeyService {
     key.prefix = secret.substring(0, PREFIX_LENGTH);
     key.tokenHash = sha256Hex(secret);
     key.status = "active";
-    key.expiresAt = expiresAt == null ? null : expiresAt.truncatedTo(ChronoUnit.MICROS);
+    key.expiresAt = expiresAt;
     key.quotaLimit = quotaLimit;
     key.rpmLimit = rpmLimit;
     key.concurrencyLimit = concurrencyLimit;
+    key.tpmLimit = tpmLimit;
     key.allowedModels = allowedModels.toArray(String[]::new);
     key.ipAllow = ipAllow.toArray(String[]::new);
     key.ipDeny = ipDeny.toArray(String[]::new);
-    key.groupIds = distinctGroups;
+    key.groupIds = groupIds;
     revisions.stamp(key);
     key.persist();
-    return new CreatedApiKeyView(secret, ApiKeyView.of(key));
+    ApiKeyView view = ApiKeyView.of(key);
+    audit.record("create", ENTITY, key.id, null, view);
+    return new CreatedApiKeyView(secret, view);
   }
 
   @Transactional
@@ -116,26 +109,80 @@ public class ApiKeyService {
   }
 
   /**
-   * Switches a key between active and disabled. Setting the status it already has changes nothing
-   * (no new revision); a revoked key stays revoked.
+   * Changes the fields present in the request. Changing nothing takes no new revision; a revoked
+   * key stays revoked (409).
    */
   @Transactional
   public ApiKeyView update(long id, UpdateApiKeyRequest request) {
     Fields.required("body", request);
-    String status = Fields.required("status", request.status());
-    if (!status.equals("active") && !status.equals("disabled")) {
+    String status = request.status();
+    if (status != null && !status.equals("active") && !status.equals("disabled")) {
       throw ProblemException.badRequest(
           "status", "status must be \"active\" or \"disabled\" (DELETE revokes a key)");
     }
+    String name = request.name() == null ? null : Fields.name("name", request.name());
+    Instant expiresAt =
+        request.expiresAt() == null ? null : expiresAt(request.expiresAt().orElse(null));
+    Long quotaLimit = request.quotaLimit() == null ? null : quotaLimit(request.quotaLimit());
+    Integer rpmLimit =
+        request.rpmLimit() == null ? null : Fields.nonNegative("rpm_limit", request.rpmLimit(), 0);
+    Integer concurrencyLimit =
+        request.concurrencyLimit() == null
+            ? null
+            : Fields.nonNegative("concurrency_limit", request.concurrencyLimit(), 0);
+    Integer tpmLimit =
+        request.tpmLimit() == null ? null : Fields.nonNegative("tpm_limit", request.tpmLimit(), 0);
+    List<String> allowedModels =
+        request.allowedModels() == null
+            ? null
+            : Fields.distinctNames("allowed_models", request.allowedModels(), false);
+    List<String> ipAllow = request.ipAllow() == null ? null : cidrs("ip_allow", request.ipAllow());
+    List<String> ipDeny = request.ipDeny() == null ? null : cidrs("ip_deny", request.ipDeny());
+    TreeSet<Long> groupIds = request.groupIds() == null ? null : groupIds(request.groupIds());
+
     ApiKey key = findForUpdate(id);
     if (key.status.equals("revoked")) {
       throw ProblemException.conflict("status", "key " + id + " is revoked for good");
     }
-    if (!key.status.equals(status)) {
-      key.status = status;
-      revisions.stamp(key);
+    if (groupIds != null) {
+      requireGroups(groupIds);
     }
-    return ApiKeyView.of(key);
+    ApiKeyView before = ApiKeyView.of(key);
+    if (name != null) {
+      key.name = name;
+    }
+    if (status != null) {
+      key.status = status;
+    }
+    if (request.expiresAt() != null) {
+      key.expiresAt = expiresAt;
+    }
+    if (quotaLimit != null) {
+      key.quotaLimit = quotaLimit;
+    }
+    if (rpmLimit != null) {
+      key.rpmLimit = rpmLimit;
+    }
+    if (concurrencyLimit != null) {
+      key.concurrencyLimit = concurrencyLimit;
+    }
+    if (tpmLimit != null) {
+      key.tpmLimit = tpmLimit;
+    }
+    if (allowedModels != null) {
+      key.allowedModels = allowedModels.toArray(String[]::new);
+    }
+    if (ipAllow != null) {
+      key.ipAllow = ipAllow.toArray(String[]::new);
+    }
+    if (ipDeny != null) {
+      key.ipDeny = ipDeny.toArray(String[]::new);
+    }
+    if (groupIds != null && !groupIds.equals(new TreeSet<>(key.groupIds))) {
+      key.groupIds.clear();
+      key.groupIds.addAll(groupIds);
+    }
+    return stampIfChanged(key, before, "update");
   }
 
   /** Revokes a key for good; revoking a revoked key is a no-op. */
@@ -143,9 +190,116 @@ public class ApiKeyService {
   public void revoke(long id) {
     ApiKey key = findForUpdate(id);
     if (!key.status.equals("revoked")) {
+      ApiKeyView before = ApiKeyView.of(key);
       key.status = "revoked";
-      revisions.stamp(key);
+      stampIfChanged(key, before, "revoke");
     }
+  }
+
+  /**
+   * Gives the key a new secret, shown once. The old hash is replaced in the same revision, and data
+   * planes index keys by hash, so the old secret stops working with that revision.
+   */
+  @Transactional
+  public CreatedApiKeyView rotate(long id) {
+    ApiKey key = findForUpdate(id);
+    if (key.status.equals("revoked")) {
+      throw ProblemException.conflict("id", "key " + id + " is revoked for good");
+    }
+    ApiKeyView before = ApiKeyView.of(key);
+    String secret = newSecret();
+    key.prefix = secret.substring(0, PREFIX_LENGTH);
+    key.tokenHash = sha256Hex(secret);
+    revisions.stamp(key);
+    ApiKeyView after = ApiKeyView.of(key);
+    audit.record("rotate", ENTITY, id, before, after);
+    return new CreatedApiKeyView(secret, after);
+  }
+
+  /**
+   * Sets quota_used to 0 and re-activates a quota_exhausted key. quota_used belongs to the usage
+   * flush, so it is written with SQL under the row lock the flush also takes: a concurrent flush
+   * adds its tokens either before (and they are reset) or after.
+   */
+  @Transactional
+  public ApiKeyView resetQuota(long id) {
+    ApiKey key = findForUpdate(id);
+    if (key.status.equals("revoked")) {
+      throw ProblemException.conflict("id", "key " + id + " is revoked for good");
+    }
+    ApiKeyView before = ApiKeyView.of(key);
+    if (key.status.equals("quota_exhausted")) {
+      key.status = "active";
+    }
+    revisions.stamp(key);
+    em.flush();
+    em.createNativeQuery("UPDATE api_key SET quota_used = 0 WHERE id = ?1")
+        .setParameter(1, id)
+        .executeUpdate();
+    em.refresh(key);
+    ApiKeyView after = ApiKeyView.of(key);
+    audit.record("reset_quota", ENTITY, id, before, after);
+    return after;
+  }
+
+  /** A page of keys; see {@link ApiKeyRepository}. */
+  @Transactional
+  public Object list(ListRequest request) {
+    return repository.list(request);
+  }
+
+  private ApiKeyView stampIfChanged(ApiKey key, ApiKeyView before, String action) {
+    ApiKeyView now = ApiKeyView.of(key);
+    if (now.equals(before)) {
+      return before;
+    }
+    revisions.stamp(key);
+    ApiKeyView after = ApiKeyView.of(key);
+    audit.record(action, ENTITY, key.id, before, after);
+    return after;
+  }
+
+  private static TreeSet<Long> groupIds(List<Long> groupIds) {
+    var distinct = new TreeSet<Long>();
+    for (Long groupId : groupIds) {
+      if (groupId == null || !distinct.add(groupId)) {
+        throw ProblemException.badRequest(
+            "group_ids", "group_ids must list distinct ids, got " + groupIds);
+      }
+    }
+    return distinct;
+  }
+
+  private static void requireGroups(TreeSet<Long> groupIds) {
+    var unknown = new TreeSet<>(groupIds);
+    if (!groupIds.isEmpty()) {
+      unknown.removeAll(
+          ProviderGroup.<ProviderGroup>list("id in ?1 and status <> 'deleted'", groupIds).stream()
+              .map(group -> group.id)
+              .toList());
+    }
+    if (!unknown.isEmpty()) {
+      throw ProblemException.badRequest(
+          "group_ids", "provider groups " + unknown + " do not exist");
+    }
+  }
+
+  private static Instant expiresAt(Instant expiresAt) {
+    if (expiresAt == null) {
+      return null;
+    }
+    if (!expiresAt.isAfter(Instant.now())) {
+      throw ProblemException.badRequest("expires_at", "expires_at must be in the future");
+    }
+    return expiresAt.truncatedTo(ChronoUnit.MICROS);
+  }
+
+  private static long quotaLimit(long quotaLimit) {
+    if (quotaLimit < -1) {
+      throw ProblemException.badRequest(
+          "quota_limit", "quota_limit must be -1 (unlimited) or a number of tokens >= 0");
+    }
+    return quotaLimit;
   }
 
   /**

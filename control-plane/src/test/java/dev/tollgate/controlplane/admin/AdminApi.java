@@ -19,6 +19,23 @@ public final class AdminApi {
     return given().header("Authorization", "Bearer " + ADMIN_TOKEN).contentType(ContentType.JSON);
   }
 
+  /** A request carrying {@code token} as its bearer token. */
+  public static RequestSpecification withToken(String token) {
+    return given().header("Authorization", "Bearer " + token).contentType(ContentType.JSON);
+  }
+
+  /** Creates an operator token with {@code role} and returns its secret. */
+  public static String createOperatorToken(String role) {
+    return asOperator()
+        .body(Map.of("name", unique(role), "role", role))
+        .post("/admin/v1/operator-tokens")
+        .then()
+        .statusCode(201)
+        .extract()
+        .jsonPath()
+        .getString("token");
+  }
+
   public static String unique(String name) {
     return name + "-" + UUID.randomUUID();
   }

@@ -1,6 +1,7 @@
 package dev.tollgate.controlplane.config;
 
 import static dev.tollgate.controlplane.admin.AdminApi.asOperator;
+import static dev.tollgate.controlplane.admin.AdminApi.createGroup;
 import static dev.tollgate.controlplane.admin.AdminApi.createKey;
 import static dev.tollgate.controlplane.admin.AdminApi.createProviderKey;
 import static dev.tollgate.controlplane.admin.AdminApi.createUser;
@@ -264,6 +265,128 @@ class ConfigGrpcServiceTest {
     assertThat(((StatusRuntimeException) end).getStatus().getCode())
         .isEqualTo(io.grpc.Status.Code.UNAUTHENTICATED);
     assertThat(stream.messages).isEmpty();
+  }
+
+  @Test
+  void replicatesFallbacksLearningResetsOverridesAndRotatedHashes() throws Exception {
+    // Given
+    long before =
+        authorized(blocking).getSnapshot(GetSnapshotRequest.getDefaultInstance()).getRevision();
+    long userId = createUser();
+    long fallback = createGroup();
+    long groupId = createGroup();
+    asOperator()
+        .body(Map.of("fallback_group_id", fallback))
+        .patch("/admin/v1/provider-groups/" + groupId)
+        .then()
+        .statusCode(200);
+    long providerKeyId = createProviderKey(groupId, "sk-replicated-secret-0001");
+    asOperator()
+        .post("/admin/v1/provider-keys/" + providerKeyId + "/concurrency/reset")
+        .then()
+        .statusCode(200);
+    asOperator()
+        .body("{\"rpm_override\":0}")
+        .put("/admin/v1/users/" + userId + "/group-limits/" + groupId)
+        .then()
+        .statusCode(200);
+    long keyId = createKey(userId, List.of(groupId)).getLong("id");
+    String rotated =
+        asOperator()
+            .post("/admin/v1/keys/" + keyId + "/rotate")
+            .then()
+            .statusCode(200)
+            .extract()
+            .jsonPath()
+            .getString("key");
+
+    // When
+    Snapshot snapshot = authorized(blocking).getSnapshot(GetSnapshotRequest.getDefaultInstance());
+    var stream = watch(before);
+    ConfigChange change;
+    try {
+      change = stream.next(SOON);
+    } finally {
+      stream.cancel();
+    }
+
+    // Then
+    for (var groups : List.of(snapshot.getProviderGroupsList(), change.getProviderGroupsList())) {
+      assertThat(groups)
+          .anySatisfy(
+              g -> {
+                assertThat(g.getId()).isEqualTo(groupId);
+                assertThat(g.getFallbackGroupId()).isEqualTo(fallback);
+              });
+    }
+    for (var keys : List.of(snapshot.getProviderKeysList(), change.getProviderKeysList())) {
+      assertThat(keys)
+          .anySatisfy(
+              p -> {
+                assertThat(p.getId()).isEqualTo(providerKeyId);
+                assertThat(p.getLearningResetAtUnixMs()).isPositive();
+                assertThat(p.getLearnedMaxConcurrent()).isZero();
+              });
+    }
+    for (var limits : List.of(snapshot.getUserGroupLimitsList(), change.getUserGroupLimitsList())) {
+      assertThat(limits)
+          .anySatisfy(
+              l -> {
+                assertThat(l.getUserId()).isEqualTo(userId);
+                assertThat(l.getGroupId()).isEqualTo(groupId);
+                assertThat(l.hasRpmOverride()).isTrue();
+                assertThat(l.getRpmOverride()).isZero();
+              });
+    }
+    assertThat(keyIn(change.getKeysList(), keyId).getTokenHash())
+        .isEqualTo(ApiKeyService.sha256Hex(rotated));
+  }
+
+  @Test
+  void deletedEntitiesLeaveTheSnapshotAndReachWatchersAsDeleted() throws Exception {
+    // Given
+    long userId = createUser();
+    long groupId = createGroup();
+    long providerKeyId = createProviderKey(groupId, "sk-deleted-secret-0001");
+    asOperator()
+        .body("{\"rpm_override\":5}")
+        .put("/admin/v1/users/" + userId + "/group-limits/" + groupId)
+        .then()
+        .statusCode(200);
+    long before =
+        authorized(blocking).getSnapshot(GetSnapshotRequest.getDefaultInstance()).getRevision();
+
+    // When
+    asOperator()
+        .delete("/admin/v1/users/" + userId + "/group-limits/" + groupId)
+        .then()
+        .statusCode(204);
+    asOperator().delete("/admin/v1/users/" + userId).then().statusCode(204);
+    asOperator().delete("/admin/v1/provider-keys/" + providerKeyId).then().statusCode(204);
+    asOperator().delete("/admin/v1/provider-groups/" + groupId).then().statusCode(204);
+    Snapshot snapshot = authorized(blocking).getSnapshot(GetSnapshotRequest.getDefaultInstance());
+    var stream = watch(before);
+    ConfigChange change;
+    try {
+      change = stream.next(SOON);
+    } finally {
+      stream.cancel();
+    }
+
+    // Then
+    assertThat(snapshot.getUsersList()).noneMatch(u -> u.getId() == userId);
+    assertThat(snapshot.getProviderGroupsList()).noneMatch(g -> g.getId() == groupId);
+    assertThat(snapshot.getProviderKeysList()).noneMatch(p -> p.getId() == providerKeyId);
+    assertThat(snapshot.getUserGroupLimitsList())
+        .noneMatch(l -> l.getUserId() == userId && l.getGroupId() == groupId);
+    assertThat(change.getUsersList())
+        .anyMatch(u -> u.getId() == userId && u.getStatus() == Status.STATUS_DELETED);
+    assertThat(change.getProviderGroupsList())
+        .anyMatch(g -> g.getId() == groupId && g.getStatus() == Status.STATUS_DELETED);
+    assertThat(change.getProviderKeysList())
+        .anyMatch(p -> p.getId() == providerKeyId && p.getStatus() == Status.STATUS_DELETED);
+    assertThat(change.getUserGroupLimitsList())
+        .anyMatch(l -> l.getUserId() == userId && l.getGroupId() == groupId && !l.hasRpmOverride());
   }
 
   private WatchStream watch(long afterRevision) {

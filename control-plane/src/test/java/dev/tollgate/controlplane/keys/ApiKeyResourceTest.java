@@ -101,6 +101,7 @@ class ApiKeyResourceTest {
     body.put("quota_limit", 1000);
     body.put("rpm_limit", 60);
     body.put("concurrency_limit", 2);
+    body.put("tpm_limit", 5000);
     body.put("allowed_models", List.of("gpt-4o-mini"));
     body.put("ip_allow", List.of("10.0.0.0/8", "2001:db8::/32"));
     body.put("ip_deny", List.of("10.1.2.3"));
@@ -113,9 +114,23 @@ class ApiKeyResourceTest {
         .body("expires_at", equalTo("2099-01-01T00:00:00Z"))
         .body("quota_limit", equalTo(1000))
         .body("rpm_limit", equalTo(60))
+        .body("tpm_limit", equalTo(5000))
         .body("allowed_models", contains("gpt-4o-mini"))
         .body("ip_allow", contains("10.0.0.0/8", "2001:db8::/32"))
         .body("ip_deny", contains("10.1.2.3"));
+  }
+
+  @Test
+  void refusesANegativeTpmLimitNamingTheField() {
+    Map<String, Object> body = body(createUser());
+    body.put("tpm_limit", -1);
+
+    asOperator()
+        .body(body)
+        .post("/admin/v1/keys")
+        .then()
+        .statusCode(400)
+        .body("field", equalTo("tpm_limit"));
   }
 
   @Test
@@ -179,18 +194,6 @@ class ApiKeyResourceTest {
           .contentType(startsWith("application/problem+json"))
           .body("field", equalTo("status"));
     }
-  }
-
-  @Test
-  void rejectsPatchWithoutStatus() {
-    long id = createKey(createUser(), List.of()).getLong("id");
-
-    asOperator()
-        .body(Map.of())
-        .patch("/admin/v1/keys/" + id)
-        .then()
-        .statusCode(400)
-        .body("field", equalTo("status"));
   }
 
   @Test

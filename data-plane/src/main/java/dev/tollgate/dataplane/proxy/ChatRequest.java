@@ -1,52 +1,76 @@
 package dev.tollgate.dataplane.proxy;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vertx.core.buffer.Buffer;
 
 /**
- * A request body of any proxied endpoint, parsed once: what routing and usage need ({@code model},
+ * A request body of any proxied endpoint, read once: what routing and usage need ({@code model},
  * {@code stream}, {@code stream_options.include_usage}), and the body to send upstream.
+ *
+ * <p>Read with Jackson's streaming parser, not into a tree: the body is checked to be one JSON
+ * object and the three members are picked up on the way, without allocating a node per message.
+ * Only a body that must be rewritten (a mapped model, or usage asked for on the client's behalf) is
+ * parsed into a tree, once, to be re-serialised.
  */
 final class ChatRequest {
 
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final JsonFactory FACTORY = JSON.getFactory();
 
   private final Buffer raw;
-  private final ObjectNode tree;
   private final String model;
   private final boolean stream;
   private final boolean clientAskedUsage;
 
-  private ChatRequest(Buffer raw, ObjectNode tree, boolean streamUsageOptIn) {
+  private ChatRequest(Buffer raw, String model, boolean stream, boolean clientAskedUsage) {
     this.raw = raw;
-    this.tree = tree;
-    JsonNode model = tree.get("model");
-    this.model = model != null && model.isTextual() ? model.textValue() : "";
-    this.stream = tree.path("stream").asBoolean(false);
-    // Where usage is not opt-in (responses, messages) the upstream streams it anyway.
-    this.clientAskedUsage =
-        !streamUsageOptIn || tree.path("stream_options").path("include_usage").asBoolean(false);
+    this.model = model;
+    this.stream = stream;
+    this.clientAskedUsage = clientAskedUsage;
   }
 
-  /** The parsed chat-completions body, or null when it is not a JSON object. */
+  /** The parsed chat-completions body, or null when it is not one JSON object. */
   static ChatRequest parse(Buffer body) {
     return parse(body, true);
   }
 
   /**
-   * The parsed body, or null when it is not a JSON object.
+   * The parsed body, or null when it is not one JSON object.
    *
    * @param streamUsageOptIn whether the endpoint streams usage only when asked ({@code
-   *     stream_options.include_usage}, chat and completions), so the gateway must ask for it
+   *     stream_options.include_usage}: chat and completions), so the gateway asks for it on the
+   *     client's behalf; the other endpoints (responses, messages) stream usage anyway
    */
   static ChatRequest parse(Buffer body, boolean streamUsageOptIn) {
-    try {
-      JsonNode tree = JSON.readTree(body.getBytes());
-      return tree instanceof ObjectNode object
-          ? new ChatRequest(body, object, streamUsageOptIn)
-          : null;
+    byte[] bytes = body.getBytes();
+    try (JsonParser parser = FACTORY.createParser(bytes)) {
+      if (parser.nextToken() != JsonToken.START_OBJECT) {
+        return null;
+      }
+      String model = "";
+      boolean stream = false;
+      boolean askedUsage = false;
+      JsonToken token;
+      while ((token = parser.nextToken()) == JsonToken.FIELD_NAME) {
+        String name = parser.currentName();
+        JsonToken value = parser.nextToken();
+        switch (name) {
+          case "model" -> model = value == JsonToken.VALUE_STRING ? parser.getText() : "";
+          case "stream" -> stream = value == JsonToken.VALUE_TRUE;
+          case "stream_options" ->
+              askedUsage = value == JsonToken.START_OBJECT && includeUsage(parser);
+          default -> parser.skipChildren();
+        }
+      }
+      if (token != JsonToken.END_OBJECT || parser.nextToken() != null) {
+        return null;
+      }
+      return new ChatRequest(body, model, stream, askedUsage || !streamUsageOptIn);
     } catch (Exception notJson) {
       return null;
     }
@@ -55,6 +79,21 @@ final class ChatRequest {
   /** Size of the client's body, bytes (the input estimate when the upstream reports no usage). */
   int bodyBytes() {
     return raw.length();
+  }
+
+  /** Reads the stream_options object the parser is at; true when include_usage is true. */
+  private static boolean includeUsage(JsonParser parser) throws java.io.IOException {
+    boolean include = false;
+    while (parser.nextToken() == JsonToken.FIELD_NAME) {
+      String name = parser.currentName();
+      JsonToken value = parser.nextToken();
+      if (name.equals("include_usage")) {
+        include = value == JsonToken.VALUE_TRUE;
+      } else {
+        parser.skipChildren();
+      }
+    }
+    return include;
   }
 
   /** The public model name asked for; empty when missing. */
@@ -82,19 +121,20 @@ final class ChatRequest {
     if (!mapModel && !askUsage) {
       return raw;
     }
-    if (mapModel) {
-      tree.put("model", upstreamModel);
-    }
-    if (askUsage) {
-      JsonNode options = tree.get("stream_options");
-      ObjectNode streamOptions =
-          options instanceof ObjectNode object ? object : tree.putObject("stream_options");
-      streamOptions.put("include_usage", true);
-    }
     try {
+      ObjectNode tree = (ObjectNode) JSON.readTree(raw.getBytes());
+      if (mapModel) {
+        tree.put("model", upstreamModel);
+      }
+      if (askUsage) {
+        JsonNode options = tree.get("stream_options");
+        ObjectNode streamOptions =
+            options instanceof ObjectNode object ? object : tree.putObject("stream_options");
+        streamOptions.put("include_usage", true);
+      }
       return Buffer.buffer(JSON.writeValueAsBytes(tree));
     } catch (Exception e) {
-      throw new IllegalStateException("a parsed JSON tree always serialises", e);
+      throw new IllegalStateException("a body that parsed as a JSON object parses again", e);
     }
   }
 }

@@ -4,10 +4,14 @@ import dev.tollgate.dataplane.DataPlaneConfig;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.EventExecutor;
+import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.Context;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.impl.ContextInternal;
+import io.vertx.core.impl.VertxInternal;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
@@ -17,6 +21,7 @@ import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.io.InputStream;
@@ -61,6 +66,7 @@ public class RedisRateLimiter implements RateLimiter {
   private static final Logger LOG = Logger.getLogger(RedisRateLimiter.class);
   private static final long LOG_EVERY_NANOS = TimeUnit.SECONDS.toNanos(10);
   private static final String SCRIPT_RESOURCE = "/dev/tollgate/dataplane/ratelimit/limits.lua";
+  private static final int MAX_HELD_RELEASE_ARGS = 100_000;
 
   private final Vertx vertx;
   private final Redis redis;
@@ -125,6 +131,20 @@ public class RedisRateLimiter implements RateLimiter {
         DistributionSummary.builder("tollgate.ratelimit.batch.size")
             .description("Requests admitted per Redis script call")
             .register(registry);
+  }
+
+  /**
+   * Opens each event loop's connection (and loads the script) at start, so that the first requests
+   * do not pay for it, or fall to the fail mode while it happens.
+   */
+  void connectEarly(@Observes StartupEvent event) {
+    VertxInternal internal = (VertxInternal) vertx;
+    for (EventExecutor executor : internal.getEventLoopGroup()) {
+      ContextInternal context =
+          internal.createEventLoopContext(
+              (EventLoop) executor, null, Thread.currentThread().getContextClassLoader());
+      context.runOnContext(v -> loop().connectIfIdle());
+    }
   }
 
   @PreDestroy
@@ -227,6 +247,10 @@ public class RedisRateLimiter implements RateLimiter {
     private final Thread thread;
     private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
     private final List<String> sideOps = new ArrayList<>();
+    // Releases are kept until a call carrying them succeeds, so that a Redis outage does not hold
+    // finished requests' slots until their leases expire; resending one is harmless (ZREM).
+    private final List<String> releases = new ArrayList<>();
+    private List<String> releasesInFlight = List.of();
     private final Map<String, String[]> liveLeases = new HashMap<>();
     private RedisConnection connection;
     private boolean connecting;
@@ -240,6 +264,12 @@ public class RedisRateLimiter implements RateLimiter {
     Loop(Context context, Thread thread) {
       this.context = context;
       this.thread = thread;
+    }
+
+    void connectIfIdle() {
+      if (connection == null && inFlight == null && !closed) {
+        connect();
+      }
     }
 
     void admit(Limits limits, Handler<Decision> done) {
@@ -257,17 +287,19 @@ public class RedisRateLimiter implements RateLimiter {
       if (keys == null) {
         keys = concurrencyKeys(decision.limits);
       }
-      if (keys.length == 0 || down()) {
-        // While Redis is unreachable the lease cannot be removed; it expires with its TTL.
+      if (keys.length == 0 || releases.size() >= MAX_HELD_RELEASE_ARGS) {
+        // Beyond the bound (a long outage) the lease expires with its time to live instead.
         return;
       }
-      sideOps.add("R");
-      sideOps.add(Integer.toString(keys.length));
-      sideOps.add(decision.lease);
+      releases.add("R");
+      releases.add(Integer.toString(keys.length));
+      releases.add(decision.lease);
       for (String key : keys) {
-        sideOps.add(key);
+        releases.add(key);
       }
-      wake();
+      if (!down()) {
+        wake();
+      }
     }
 
     void charge(String tpmPrefix, long tokens) {
@@ -298,7 +330,7 @@ public class RedisRateLimiter implements RateLimiter {
       if (inFlight != null || closed) {
         return;
       }
-      if (waiting.isEmpty() && sideOps.isEmpty()) {
+      if (waiting.isEmpty() && sideOps.isEmpty() && releases.isEmpty()) {
         return;
       }
       if (connection == null) {
@@ -320,6 +352,11 @@ public class RedisRateLimiter implements RateLimiter {
         request.arg(arg);
       }
       sideOps.clear();
+      for (String arg : releases) {
+        request.arg(arg);
+      }
+      releasesInFlight = new ArrayList<>(releases);
+      releases.clear();
       if (!batch.isEmpty()) {
         batchSize.record(batch.size());
       }
@@ -368,6 +405,8 @@ public class RedisRateLimiter implements RateLimiter {
         if (failure.getMessage() != null && failure.getMessage().startsWith("NOSCRIPT")) {
           // Redis lost its script cache (restart, SCRIPT FLUSH): load it again, then resend.
           requeue(batch);
+          releases.addAll(0, releasesInFlight);
+          releasesInFlight = List.of();
           loadScriptThenFlush(sentOn);
           return;
         }
@@ -398,7 +437,8 @@ public class RedisRateLimiter implements RateLimiter {
         }
         w.done.handle(decision);
       }
-      if (!waiting.isEmpty() || !sideOps.isEmpty()) {
+      releasesInFlight = List.of();
+      if (!waiting.isEmpty() || !sideOps.isEmpty() || !releases.isEmpty()) {
         flush();
       }
     }
@@ -426,7 +466,11 @@ public class RedisRateLimiter implements RateLimiter {
         connection = null;
         broken.close();
       }
+      // Renewals and TPM charges of the moment are dropped (a charge applied twice would be worse
+      // than one lost); releases are kept for the next call.
       sideOps.clear();
+      releases.addAll(0, releasesInFlight);
+      releasesInFlight = List.of();
       List<Waiting> all = new ArrayList<>(batch);
       all.addAll(waiting);
       waiting.clear();

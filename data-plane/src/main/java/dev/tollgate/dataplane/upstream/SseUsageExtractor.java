@@ -62,8 +62,12 @@ public final class SseUsageExtractor implements UsageExtractor {
       held = data;
       return Buffer.buffer();
     }
-    held = complete == data.length ? new byte[0] : slice(data, complete, data.length);
-    return Buffer.buffer(processEvents(data, complete));
+    boolean whole = complete == data.length;
+    boolean fresh = held.length == 0;
+    held = whole ? new byte[0] : slice(data, complete, data.length);
+    byte[] out = processEvents(data, complete);
+    // The common case, a chunk of whole events forwarded unchanged, goes out as it came: no copy.
+    return fresh && whole && out == data ? chunk : Buffer.buffer(out);
   }
 
   @Override

@@ -35,14 +35,11 @@ final class UsageFields {
 
   /** Takes every numeric field of a usage object. */
   void putAll(JsonNode usage) {
-    usage
-        .fields()
-        .forEachRemaining(
-            field -> {
-              if (field.getValue().isIntegralNumber()) {
-                put(field.getKey(), field.getValue().asLong());
-              }
-            });
+    for (var field : usage.properties()) {
+      if (field.getValue().isIntegralNumber()) {
+        put(field.getKey(), field.getValue().asLong());
+      }
+    }
   }
 
   /** The counts; the total is the reported one, or input + output when none was reported. */

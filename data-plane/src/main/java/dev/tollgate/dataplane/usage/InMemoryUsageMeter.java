@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAccumulator;
 import java.util.concurrent.atomic.LongAdder;
@@ -33,6 +34,11 @@ import java.util.concurrent.atomic.LongAdder;
  * count (and is waited for). No request is lost or counted twice, and all fields of a request land
  * in the same batch. Writers never block; the drainer spins only for the few instructions a writer
  * needs to finish.
+ *
+ * <p>The writer count is striped ({@link Writers}): one shared counter would bounce one cache line
+ * between every event loop twice per request. Each thread enters and leaves on the same stripe, so
+ * every stripe holds the number of writers inside that map to it, never less; a writer that entered
+ * before the swap is therefore seen in its stripe by the drain, whatever other stripes hold.
  */
 @ApplicationScoped
 public class InMemoryUsageMeter implements UsageMeter {
@@ -64,7 +70,7 @@ public class InMemoryUsageMeter implements UsageMeter {
   public void record(RequestOutcome outcome) {
     while (true) {
       Accumulator accumulator = current.get();
-      accumulator.writers.incrementAndGet();
+      accumulator.writers.enter();
       try {
         if (accumulator == current.get()) {
           accumulator.add(outcome, maxErrorEvents);
@@ -75,7 +81,7 @@ public class InMemoryUsageMeter implements UsageMeter {
           return;
         }
       } finally {
-        accumulator.writers.decrementAndGet();
+        accumulator.writers.leave();
       }
     }
   }
@@ -84,14 +90,14 @@ public class InMemoryUsageMeter implements UsageMeter {
   public void recordAdjustment(ConcurrencyAdjustment adjustment) {
     while (true) {
       Accumulator accumulator = current.get();
-      accumulator.writers.incrementAndGet();
+      accumulator.writers.enter();
       try {
         if (accumulator == current.get()) {
           accumulator.adjustments.add(adjustment);
           return;
         }
       } finally {
-        accumulator.writers.decrementAndGet();
+        accumulator.writers.leave();
       }
     }
   }
@@ -99,7 +105,7 @@ public class InMemoryUsageMeter implements UsageMeter {
   @Override
   public FlushRequest drain() {
     Accumulator drained = current.getAndSet(new Accumulator());
-    while (drained.writers.get() != 0) {
+    while (drained.writers.inside()) {
       Thread.onSpinWait();
     }
     return drained.toBatch();
@@ -228,10 +234,39 @@ public class InMemoryUsageMeter implements UsageMeter {
     }
   }
 
+  /** Writers inside one accumulator, counted on cache-line-padded stripes by thread. */
+  static final class Writers {
+    private static final int STRIPES = 16;
+    // 16 ints = 64 bytes between two stripes: one cache line each.
+    private static final int SPACING = 16;
+    private final AtomicIntegerArray counts = new AtomicIntegerArray(STRIPES * SPACING);
+
+    private static int slot() {
+      return (int) (Thread.currentThread().getId() & (STRIPES - 1)) * SPACING;
+    }
+
+    void enter() {
+      counts.incrementAndGet(slot());
+    }
+
+    void leave() {
+      counts.decrementAndGet(slot());
+    }
+
+    boolean inside() {
+      for (int i = 0; i < STRIPES; i++) {
+        if (counts.get(i * SPACING) != 0) {
+          return true;
+        }
+      }
+      return false;
+    }
+  }
+
   private record BucketKey(long minuteStartS, long keyId, long providerKeyId, String model) {}
 
   private static final class Accumulator {
-    final AtomicInteger writers = new AtomicInteger();
+    final Writers writers = new Writers();
     final ConcurrentHashMap<Long, Cells> keys = new ConcurrentHashMap<>();
     final ConcurrentHashMap<Long, ProviderKeyCells> providerKeys = new ConcurrentHashMap<>();
     final ConcurrentLinkedQueue<ConcurrencyAdjustment> adjustments = new ConcurrentLinkedQueue<>();

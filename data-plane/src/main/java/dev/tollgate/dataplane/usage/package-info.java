@@ -13,5 +13,10 @@
  * only then is the next sequence drained; the control plane ignores a sequence it has applied, so
  * each count is applied exactly once. A kill -9 loses what was counted since the last acknowledged
  * batch: at most about one flush interval (more while the CP is unreachable).
+ *
+ * <p>Quota: tokens recorded per key are also kept, outside the drained accumulators, until the
+ * batch holding them is acknowledged; {@link
+ * dev.tollgate.dataplane.usage.UsageMeter#unflushedTokens} reads them (lock-free) for the quota
+ * check.
  */
 package dev.tollgate.dataplane.usage;

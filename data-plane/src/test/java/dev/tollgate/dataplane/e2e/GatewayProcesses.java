@@ -106,21 +106,49 @@ final class GatewayProcesses implements AutoCloseable {
   }
 
   Process startDataPlane(int port, Duration flushInterval) throws Exception {
-    Process dp =
-        start(
-            "data-plane-" + port,
-            dpJar,
-            Map.of(
-                "QUARKUS_HTTP_PORT",
-                String.valueOf(port),
-                "TOLLGATE_CONTROL_PLANE",
-                "127.0.0.1:" + cpPort,
-                "TOLLGATE_INTERNAL_TOKEN",
-                internalToken,
-                "TOLLGATE_FLUSH_INTERVAL",
-                flushInterval.toMillis() + "ms"));
+    return startDataPlane(port, flushInterval, Map.of());
+  }
+
+  /** A data plane with more environment (e.g. its Redis). */
+  Process startDataPlane(int port, Duration flushInterval, Map<String, String> moreEnv)
+      throws Exception {
+    Process dp = launchDataPlane(port, flushInterval, moreEnv);
     awaitReady(port, Duration.ofSeconds(60));
     return dp;
+  }
+
+  /** Starts a data plane without waiting for it to be ready (it may have no CP to load from). */
+  Process launchDataPlane(int port, Duration flushInterval, Map<String, String> moreEnv)
+      throws Exception {
+    Map<String, String> env = new java.util.HashMap<>(moreEnv);
+    env.put("QUARKUS_HTTP_PORT", String.valueOf(port));
+    env.put("TOLLGATE_CONTROL_PLANE", "127.0.0.1:" + cpPort);
+    env.put("TOLLGATE_INTERNAL_TOKEN", internalToken);
+    env.put("TOLLGATE_FLUSH_INTERVAL", flushInterval.toMillis() + "ms");
+    return start("data-plane-" + port, dpJar, env);
+  }
+
+  /** Calls the control plane's admin API; fails the test on any other status than expected. */
+  String admin(String method, String path, String body, int expectedStatus) throws Exception {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + cpPort + path))
+            .header("Authorization", "Bearer " + adminToken)
+            .timeout(Duration.ofSeconds(10))
+            .method(
+                method,
+                body == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(body));
+    if (body != null) {
+      request.header("Content-Type", "application/json");
+    }
+    HttpResponse<String> response =
+        http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    if (response.statusCode() != expectedStatus) {
+      throw new AssertionError(
+          method + " " + path + " answered " + response.statusCode() + ": " + response.body());
+    }
+    return response.body();
   }
 
   /** SIGTERM (what Kubernetes sends), then waits until the process has exited. */

@@ -390,6 +390,51 @@ class RedisRateLimiterTest {
     }
   }
 
+  @Test
+  void aLeaseReleasedWhileRedisHangsIsReleasedOnceItAnswersAgain() throws Exception {
+    try (TestRedis.Private redis = new TestRedis.Private().start()) {
+      // Given a lease held on a private Redis, with a short timeout
+      RedisRateLimiter limiter =
+          new RedisRateLimiter(
+              vertx,
+              new Settings(
+                  redis.url(),
+                  DataPlaneConfig.FailMode.OPEN,
+                  Duration.ofMillis(300),
+                  Duration.ofSeconds(30),
+                  Duration.ofMillis(200),
+                  64),
+              registry);
+      limiters.add(limiter);
+      Limits limits = limits(ApiKey.newBuilder().setConcurrencyLimit(5), User.newBuilder());
+      Decision held = admit(limiter, limits, 1).get(0);
+      assertThat(held.unavailable()).isFalse();
+
+      // When Redis hangs, a request is admitted by the fail mode, and both requests end
+      redis.pause();
+      Decision unchecked = admit(limiter, limits, 1).get(0);
+      assertThat(unchecked.unavailable()).isTrue();
+      complete(limiter, held, 0);
+      complete(limiter, unchecked, 0);
+      redis.resume();
+
+      // Then once Redis answers again, the next call carries the releases: no slot stays taken
+      Thread.sleep(300);
+      Decision after = admit(limiter, limits, 1).get(0);
+      complete(limiter, after, 0);
+      Eventually.within(
+          Duration.ofSeconds(5),
+          () -> {
+            try {
+              assertThat(TestRedis.cliAt(redis.url(), "ZCARD", "tg:conc:key:" + keyId))
+                  .isEqualTo("0");
+            } catch (Exception e) {
+              throw new AssertionError(e);
+            }
+          });
+    }
+  }
+
   private static int closedPort() throws Exception {
     try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
       return s.getLocalPort();

@@ -1,0 +1,9 @@
+package dev.tollgate.controlplane.admin;
+
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+
+/** Body of {@code POST /admin/v1/operator-tokens}. */
+public record CreateOperatorTokenRequest(
+    @Schema(description = "1 to 200 characters: who or what uses it.", required = true) String name,
+    @Schema(description = "viewer (GET only) or admin (everything).", required = true)
+        String role) {}

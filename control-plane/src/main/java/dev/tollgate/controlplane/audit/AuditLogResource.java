@@ -1,0 +1,198 @@
+package dev.tollgate.controlplane.audit;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tollgate.controlplane.admin.CursorPageView;
+import dev.tollgate.controlplane.admin.ListRequest;
+import dev.tollgate.controlplane.admin.Problem;
+import dev.tollgate.controlplane.admin.ProblemException;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import javax.sql.DataSource;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+/** Lists the audit log, newest first, by cursor: its cost does not depend on its length. */
+@Path("/admin/v1/audit-log")
+@Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "audit log", description = "Who changed what, when: before and after")
+public class AuditLogResource {
+
+  private final DataSource dataSource;
+  private final ObjectMapper json;
+
+  AuditLogResource(DataSource dataSource, ObjectMapper json) {
+    this.dataSource = dataSource;
+    this.json = json;
+  }
+
+  @GET
+  @Operation(summary = "Audit log entries, newest first (cursor pagination)")
+  @APIResponse(
+      responseCode = "200",
+      content = @Content(schema = @Schema(implementation = CursorPageView.class)))
+  @APIResponse(
+      responseCode = "400",
+      description = "A bad query parameter, named in field",
+      content =
+          @Content(
+              mediaType = "application/problem+json",
+              schema = @Schema(implementation = Problem.class)))
+  @APIResponse(responseCode = "401", description = "No or unknown operator token")
+  public CursorPageView<AuditEntryView> list(
+      @Parameter(description = "next_cursor of the previous page") @QueryParam("cursor")
+          String cursor,
+      @Parameter(description = "Entries per page, 1..1000 (default 50)") @QueryParam("limit")
+          String limit,
+      @Parameter(description = "Only this entity type (api_key, user, …)")
+          @QueryParam("entity_type")
+          String entityType,
+      @Parameter(description = "Only this entity id (with entity_type)") @QueryParam("entity_id")
+          String entityId,
+      @Parameter(description = "Only this actor (bootstrap, token:<id>)") @QueryParam("actor")
+          String actor,
+      @Parameter(description = "At or after this ISO-8601 instant") @QueryParam("from") String from,
+      @Parameter(description = "Before this ISO-8601 instant") @QueryParam("to") String to) {
+    int size = limit(limit);
+    long before = cursor == null ? Long.MAX_VALUE : cursor(cursor);
+    if (entityId != null && entityType == null) {
+      throw ProblemException.badRequest("entity_id", "entity_id needs entity_type");
+    }
+    Instant fromInstant = instant("from", from);
+    Instant toInstant = instant("to", to);
+    if (fromInstant != null && toInstant != null && !fromInstant.isBefore(toInstant)) {
+      throw ProblemException.badRequest("to", "to must be after from");
+    }
+    var sql =
+        new StringBuilder(
+            "SELECT id, occurred_at, actor, action, entity_type, entity_id, before::text,"
+                + " after::text FROM audit_log WHERE id < ?");
+    List<Object> params = new ArrayList<>(List.of(before));
+    if (entityType != null) {
+      sql.append(" AND entity_type = ?");
+      params.add(entityType);
+    }
+    if (entityId != null) {
+      sql.append(" AND entity_id = ?");
+      params.add(entityId);
+    }
+    if (actor != null) {
+      sql.append(" AND actor = ?");
+      params.add(actor);
+    }
+    if (fromInstant != null) {
+      sql.append(" AND occurred_at >= ?");
+      params.add(fromInstant.atOffset(ZoneOffset.UTC));
+    }
+    if (toInstant != null) {
+      sql.append(" AND occurred_at < ?");
+      params.add(toInstant.atOffset(ZoneOffset.UTC));
+    }
+    sql.append(" ORDER BY id DESC LIMIT ").append(size + 1);
+    var items = new ArrayList<AuditEntryView>(size);
+    boolean more = false;
+    try (Connection connection = dataSource.getConnection();
+        PreparedStatement statement = connection.prepareStatement(sql.toString())) {
+      for (int i = 0; i < params.size(); i++) {
+        statement.setObject(i + 1, params.get(i));
+      }
+      try (ResultSet rows = statement.executeQuery()) {
+        while (rows.next()) {
+          if (items.size() == size) {
+            more = true;
+            break;
+          }
+          items.add(
+              new AuditEntryView(
+                  rows.getLong(1),
+                  rows.getObject(2, OffsetDateTime.class).toInstant(),
+                  rows.getString(3),
+                  rows.getString(4),
+                  rows.getString(5),
+                  rows.getString(6),
+                  tree(rows.getString(7)),
+                  tree(rows.getString(8))));
+        }
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot read the audit log", e);
+    }
+    String next =
+        more
+            ? Base64.getUrlEncoder()
+                .withoutPadding()
+                .encodeToString(Long.toString(items.get(items.size() - 1).id()).getBytes())
+            : null;
+    return new CursorPageView<>(items, next);
+  }
+
+  private JsonNode tree(String text) {
+    if (text == null) {
+      return null;
+    }
+    try {
+      return json.readTree(text);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("audit_log holds invalid JSON", e);
+    }
+  }
+
+  private static int limit(String value) {
+    if (value == null) {
+      return ListRequest.DEFAULT_SIZE;
+    }
+    try {
+      int parsed = Integer.parseInt(value);
+      if (parsed >= 1 && parsed <= ListRequest.MAX_SIZE) {
+        return parsed;
+      }
+    } catch (NumberFormatException e) {
+      // answered below
+    }
+    throw ProblemException.badRequest(
+        "limit", "limit must be an integer between 1 and " + ListRequest.MAX_SIZE);
+  }
+
+  private static long cursor(String value) {
+    try {
+      long id = Long.parseLong(new String(Base64.getUrlDecoder().decode(value)));
+      if (id > 0) {
+        return id;
+      }
+    } catch (IllegalArgumentException e) {
+      // answered below (NumberFormatException is one too)
+    }
+    throw ProblemException.badRequest("cursor", "cursor is not a next_cursor this list returned");
+  }
+
+  private static Instant instant(String name, String value) {
+    if (value == null) {
+      return null;
+    }
+    try {
+      return OffsetDateTime.parse(value).toInstant();
+    } catch (DateTimeParseException e) {
+      throw ProblemException.badRequest(
+          name, name + " must be an ISO-8601 instant such as 2026-11-01T00:00:00Z");
+    }
+  }
+}

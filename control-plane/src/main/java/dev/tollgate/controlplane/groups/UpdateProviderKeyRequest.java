@@ -1,0 +1,16 @@
+package dev.tollgate.controlplane.groups;
+
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+
+/**
+ * Body of {@code PATCH /admin/v1/provider-keys/{id}}: only the fields present change. The
+ * concurrency mode has its own endpoint ({@code PUT /admin/v1/provider-keys/{id}/concurrency}).
+ */
+@Schema(description = "Fields to change; absent fields stay as they are.")
+public record UpdateProviderKeyRequest(
+    @Schema(description = "Absolute http(s) URL such as https://api.openai.com/v1.") String baseUrl,
+    @Schema(description = "A new upstream secret (write-only: never returned).") String secret,
+    @Schema(description = "Lower value = tried first.") Integer priority,
+    @Schema(description = "Relative share among keys of the same priority, 1..10000.")
+        Integer weight,
+    @Schema(description = "active or disabled (DELETE deletes).") String status) {}
