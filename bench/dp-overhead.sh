@@ -188,13 +188,15 @@ setup_dp() {
   # Ids are inserted as the JSON values the API returned (numbers or strings alike).
   # Limits far above what the benchmark sends: nothing is refused, but every request goes through
   # the limiter (RPM of key, user and group, concurrency of key and user, TPM of the key) in Redis.
+  # The provider key's fixed concurrency limit too: an adaptive one starts at 10 in flight and would
+  # refuse the saturation run's extra connections with 429 rather than measure them.
   user_id=$(admin POST /admin/v1/users \
     '{"name":"bench","rpm_limit":2000000000,"concurrency_limit":100000}' | jq -c .id)
   group_id=$(admin POST /admin/v1/provider-groups \
     '{"name":"bench-openai","platform":"openai","models":["gpt-4o-mini"]}' | jq -c .id)
   admin POST /admin/v1/provider-keys "$(jq -nc --argjson g "$group_id" \
     --arg url "http://127.0.0.1:$STUB_PORT/v1" --arg s "$UPSTREAM_SECRET" \
-    '{group_id: $g, base_url: $url, secret: $s}')" >/dev/null
+    '{group_id: $g, base_url: $url, secret: $s, max_concurrent: 1000}')" >/dev/null
   key_json=$(admin POST /admin/v1/keys "$(jq -nc --argjson u "$user_id" --argjson g "$group_id" \
     '{user_id: $u, name: "bench", group_ids: [$g], rpm_limit: 2000000000,
       concurrency_limit: 100000, tpm_limit: 2000000000}')")

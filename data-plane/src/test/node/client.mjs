@@ -69,6 +69,6 @@ const notFound = await expectError(OpenAI.NotFoundError, 404, () =>
   other.chat.completions.create({ ...hello, model: "no-such-model" }));
 assert.equal(notFound.code, "model_not_found");
 await expectError(OpenAI.RateLimitError, 429, () =>
-  other.chat.completions.create({ ...hello, x_stub: { status: 429 } }));
+  other.chat.completions.create({ ...hello, model: "throttled-model", x_stub: { status: 429 } }));
 
 console.log("openai-node: all checks passed");

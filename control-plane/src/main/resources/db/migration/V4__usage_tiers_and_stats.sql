@@ -8,8 +8,8 @@
 --   * per scope (usage_scope_*): one row per bucket for the whole installation, each user, each
 --     provider group, each provider key and each model, so their windows and series read one row
 --     per bucket whatever the number of keys.
--- Retention (UsageRetentionJob) deletes old buckets of each tier; bucket_start leads or is indexed
--- in every table for that.
+-- Retention (UsageRetentionJob) deletes old buckets of each tier; bucket_start leads, or follows
+-- scope, in an index of every table for that.
 --
 -- Counters updated by every flush within a bucket: fillfactor 70 keeps those updates HOT.
 
@@ -51,7 +51,9 @@ CREATE TABLE usage_scope_minute (
     latency_ms_sum        bigint      NOT NULL,
     PRIMARY KEY (scope, subject, bucket_start)
 ) WITH (fillfactor = 70);
-CREATE INDEX usage_scope_minute_bucket_idx ON usage_scope_minute (bucket_start);
+-- For reads across the subjects of one scope (the provider keys of the attention list) and for
+-- retention, which deletes scope by scope.
+CREATE INDEX usage_scope_minute_bucket_idx ON usage_scope_minute (scope, bucket_start);
 
 CREATE TABLE usage_scope_hour (LIKE usage_scope_minute INCLUDING ALL) WITH (fillfactor = 70);
 CREATE TABLE usage_scope_day (LIKE usage_scope_minute INCLUDING ALL) WITH (fillfactor = 70);
@@ -66,22 +68,16 @@ CREATE TABLE usage_key_failure_hour (
     PRIMARY KEY (bucket_start, key_id)
 ) WITH (fillfactor = 70);
 
--- GET /admin/v1/keys/stats reads these two small tables, never api_key.
---
--- Keys per status, with the quota limits of the limited ones (quota_limit >= 0). Kept by the
--- triggers below, so every path that creates, deletes or changes the status or quota limit of a key
--- (admin API, seeding, manual SQL) keeps them right without knowing about them.
-CREATE TABLE api_key_status_stats (
-    status          text   PRIMARY KEY,
-    keys            bigint NOT NULL,
-    limited_keys    bigint NOT NULL,
-    quota_limit_sum bigint NOT NULL
-);
-
--- Usage totals over every key. The usage flush adds each batch's key deltas (one row update per
--- batch); the triggers add inserted keys' counters and follow quota resets and deleted keys.
+-- GET /admin/v1/keys/stats reads this one row and V3's api_key_count (keys per status), never
+-- api_key. The usage flush adds each batch's key deltas to it (one row update per batch, taken last
+-- so it is held only until the commit); the triggers below add inserted keys' counters and quota
+-- limits, remove deleted keys', follow quota limit changes and quota resets. So every path that
+-- creates, deletes or changes a key (admin API, seeding, manual SQL) keeps it right.
 CREATE TABLE api_key_usage_totals (
     id                    integer PRIMARY KEY CHECK (id = 1),
+    -- Keys with a quota limit (quota_limit >= 0), and the sum of those limits.
+    limited_keys          bigint  NOT NULL,
+    quota_limit_sum       bigint  NOT NULL,
     quota_used            bigint  NOT NULL,
     requests              bigint  NOT NULL,
     success_requests      bigint  NOT NULL,
@@ -93,43 +89,27 @@ CREATE TABLE api_key_usage_totals (
     total_tokens          bigint  NOT NULL
 );
 
-INSERT INTO api_key_status_stats (status, keys, limited_keys, quota_limit_sum)
-SELECT status, count(*), count(*) FILTER (WHERE quota_limit >= 0),
-       coalesce(sum(quota_limit) FILTER (WHERE quota_limit >= 0), 0)
-  FROM api_key GROUP BY status;
-
 INSERT INTO api_key_usage_totals
-SELECT 1, coalesce(sum(quota_used), 0), coalesce(sum(requests), 0),
+SELECT 1, count(*) FILTER (WHERE quota_limit >= 0),
+       coalesce(sum(quota_limit) FILTER (WHERE quota_limit >= 0), 0),
+       coalesce(sum(quota_used), 0), coalesce(sum(requests), 0),
        coalesce(sum(success_requests), 0), coalesce(sum(failure_requests), 0),
        coalesce(sum(rate_limited_requests), 0), coalesce(sum(estimated_requests), 0),
        coalesce(sum(prompt_tokens), 0), coalesce(sum(completion_tokens), 0),
        coalesce(sum(total_tokens), 0)
   FROM api_key;
 
--- Adds (sign 1) or removes (sign -1) a set of keys to or from the aggregates.
-CREATE FUNCTION api_key_stats_apply(sign integer, status text, keys bigint, limited bigint,
-                                    limit_sum bigint) RETURNS void LANGUAGE sql AS $$
-    INSERT INTO api_key_status_stats AS s (status, keys, limited_keys, quota_limit_sum)
-    VALUES (status, sign * keys, sign * limited, sign * limit_sum)
-    ON CONFLICT (status) DO UPDATE
-       SET keys = s.keys + EXCLUDED.keys,
-           limited_keys = s.limited_keys + EXCLUDED.limited_keys,
-           quota_limit_sum = s.quota_limit_sum + EXCLUDED.quota_limit_sum;
-$$;
-
 -- Statement-level with transition tables (both named "changed"): a bulk insert (seeding a million
 -- keys) costs one aggregate, not a trigger call per row. Inserted keys are added, deleted ones
--- removed, counters included.
-CREATE FUNCTION api_key_stats_rows() RETURNS trigger LANGUAGE plpgsql AS $$
+-- removed.
+CREATE FUNCTION api_key_totals_rows() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     sign integer := CASE TG_OP WHEN 'INSERT' THEN 1 ELSE -1 END;
 BEGIN
-    PERFORM api_key_stats_apply(sign, c.status, c.keys, c.limited, c.limit_sum)
-       FROM (SELECT status, count(*) AS keys, count(*) FILTER (WHERE quota_limit >= 0) AS limited,
-                    coalesce(sum(quota_limit) FILTER (WHERE quota_limit >= 0), 0)::bigint AS limit_sum
-               FROM changed GROUP BY status ORDER BY status) c;
     UPDATE api_key_usage_totals t
-       SET quota_used = t.quota_used + sign * c.quota_used,
+       SET limited_keys = t.limited_keys + sign * c.limited_keys,
+           quota_limit_sum = t.quota_limit_sum + sign * c.quota_limit_sum,
+           quota_used = t.quota_used + sign * c.quota_used,
            requests = t.requests + sign * c.requests,
            success_requests = t.success_requests + sign * c.success_requests,
            failure_requests = t.failure_requests + sign * c.failure_requests,
@@ -138,7 +118,10 @@ BEGIN
            prompt_tokens = t.prompt_tokens + sign * c.prompt_tokens,
            completion_tokens = t.completion_tokens + sign * c.completion_tokens,
            total_tokens = t.total_tokens + sign * c.total_tokens
-      FROM (SELECT sum(quota_used) AS quota_used, sum(requests) AS requests,
+      FROM (SELECT count(*) FILTER (WHERE quota_limit >= 0) AS limited_keys,
+                   coalesce(sum(quota_limit) FILTER (WHERE quota_limit >= 0), 0)
+                       AS quota_limit_sum,
+                   sum(quota_used) AS quota_used, sum(requests) AS requests,
                    sum(success_requests) AS success_requests,
                    sum(failure_requests) AS failure_requests,
                    sum(rate_limited_requests) AS rate_limited_requests,
@@ -150,44 +133,35 @@ BEGIN
     RETURN NULL;
 END $$;
 
--- Row-level and only when status or quota_limit really changed: the usage flush's updates of
--- api_key never name those columns, so they never fire it.
-CREATE FUNCTION api_key_stats_update() RETURNS trigger LANGUAGE plpgsql AS $$
+-- Row-level and only when quota_limit really changed: the usage flush's updates of api_key never
+-- name it, so they never fire this.
+CREATE FUNCTION api_key_totals_quota_limit() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    -- Lower status first, so two transactions moving keys between the same statuses lock the two
-    -- rows in one order.
-    IF OLD.status <= NEW.status THEN
-        PERFORM api_key_stats_apply(-1, OLD.status, 1, (OLD.quota_limit >= 0)::int,
-                                    greatest(OLD.quota_limit, 0));
-        PERFORM api_key_stats_apply(1, NEW.status, 1, (NEW.quota_limit >= 0)::int,
-                                    greatest(NEW.quota_limit, 0));
-    ELSE
-        PERFORM api_key_stats_apply(1, NEW.status, 1, (NEW.quota_limit >= 0)::int,
-                                    greatest(NEW.quota_limit, 0));
-        PERFORM api_key_stats_apply(-1, OLD.status, 1, (OLD.quota_limit >= 0)::int,
-                                    greatest(OLD.quota_limit, 0));
-    END IF;
+    UPDATE api_key_usage_totals
+       SET limited_keys = limited_keys + (NEW.quota_limit >= 0)::int - (OLD.quota_limit >= 0)::int,
+           quota_limit_sum = quota_limit_sum + greatest(NEW.quota_limit, 0)
+                                             - greatest(OLD.quota_limit, 0)
+     WHERE id = 1;
     RETURN NULL;
 END $$;
 
 -- quota_used only grows through the flush, which adds its batch's sum itself; anything that lowers
 -- it (a quota reset) is followed here. The WHEN clause is evaluated per row of a flush's UPDATE but
 -- is false there, so the function never runs for it.
-CREATE FUNCTION api_key_stats_quota_reset() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION api_key_totals_quota_reset() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     UPDATE api_key_usage_totals SET quota_used = quota_used - (OLD.quota_used - NEW.quota_used)
      WHERE id = 1;
     RETURN NULL;
 END $$;
 
-CREATE TRIGGER api_key_stats_insert AFTER INSERT ON api_key
-    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION api_key_stats_rows();
-CREATE TRIGGER api_key_stats_delete AFTER DELETE ON api_key
-    REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION api_key_stats_rows();
-CREATE TRIGGER api_key_stats_update AFTER UPDATE OF status, quota_limit ON api_key
-    FOR EACH ROW
-    WHEN (OLD.status IS DISTINCT FROM NEW.status OR OLD.quota_limit IS DISTINCT FROM NEW.quota_limit)
-    EXECUTE FUNCTION api_key_stats_update();
-CREATE TRIGGER api_key_stats_quota_reset AFTER UPDATE OF quota_used ON api_key
+CREATE TRIGGER api_key_totals_insert AFTER INSERT ON api_key
+    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION api_key_totals_rows();
+CREATE TRIGGER api_key_totals_delete AFTER DELETE ON api_key
+    REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION api_key_totals_rows();
+CREATE TRIGGER api_key_totals_quota_limit AFTER UPDATE OF quota_limit ON api_key
+    FOR EACH ROW WHEN (OLD.quota_limit IS DISTINCT FROM NEW.quota_limit)
+    EXECUTE FUNCTION api_key_totals_quota_limit();
+CREATE TRIGGER api_key_totals_quota_reset AFTER UPDATE OF quota_used ON api_key
     FOR EACH ROW WHEN (NEW.quota_used < OLD.quota_used)
-    EXECUTE FUNCTION api_key_stats_quota_reset();
+    EXECUTE FUNCTION api_key_totals_quota_reset();

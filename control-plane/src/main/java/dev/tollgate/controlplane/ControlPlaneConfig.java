@@ -3,6 +3,7 @@ package dev.tollgate.controlplane;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * The control plane's settings. The three secrets have no default outside the test and dev
@@ -86,5 +87,42 @@ public interface ControlPlaneConfig {
      */
     @WithDefault("10m")
     Duration maxStreamAge();
+  }
+
+  /** How long each tier of usage and the error events are kept (UsageRetentionJob). */
+  Retention retention();
+
+  interface Retention {
+    /**
+     * Minute buckets (env TOLLGATE_RETENTION_MINUTE_BUCKETS). At least 25h: the 24-hour window
+     * reads minutes at its start.
+     */
+    @WithDefault("48h")
+    Duration minuteBuckets();
+
+    /**
+     * Hour buckets, per key and per scope, and the per-key failure hours the attention list reads
+     * (env TOLLGATE_RETENTION_HOUR_BUCKETS). At least 8d: the attention list reads up to 7 days.
+     */
+    @WithDefault("90d")
+    Duration hourBuckets();
+
+    /** Day buckets (env TOLLGATE_RETENTION_DAY_BUCKETS); unset keeps them forever. */
+    Optional<Duration> dayBuckets();
+
+    /** Error events (env TOLLGATE_RETENTION_ERROR_EVENTS). */
+    @WithDefault("7d")
+    Duration errorEvents();
+
+    /** How often one replica deletes what is older (env TOLLGATE_RETENTION_INTERVAL). */
+    @WithDefault("10m")
+    Duration interval();
+
+    /**
+     * Rows deleted per statement, each in its own short transaction (env
+     * TOLLGATE_RETENTION_BATCH_SIZE).
+     */
+    @WithDefault("5000")
+    int batchSize();
   }
 }

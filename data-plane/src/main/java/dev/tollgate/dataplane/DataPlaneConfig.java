@@ -54,6 +54,9 @@ public interface DataPlaneConfig {
   /** The config replica fed by the control plane. */
   Replica replica();
 
+  /** Choosing provider keys: failover, cooldowns, circuit breakers, adaptive concurrency. */
+  Routing routing();
+
   /** Which address a request comes from, for the keys' ip_allow / ip_deny lists. */
   ClientIp clientIp();
 
@@ -114,7 +117,10 @@ public interface DataPlaneConfig {
     @WithDefault("30s")
     Duration leaseTtl();
 
-    /** Longest wait before reconnecting after the connection to Redis failed. */
+    /**
+     * After Redis refused or did not take a connection, how long the fail mode decides at once
+     * before the next attempt.
+     */
     @WithDefault("1s")
     Duration reconnectInterval();
 
@@ -171,5 +177,128 @@ public interface DataPlaneConfig {
     /** Longest wait between two attempts to reach the control plane. */
     @WithDefault("5s")
     Duration retryMaxBackoff();
+  }
+
+  /** Choosing provider keys: failover, cooldowns, circuit breakers, adaptive concurrency. */
+  interface Routing {
+    /** Other provider keys tried after a retryable upstream error, per request. */
+    @WithDefault("2")
+    int maxRetries();
+
+    /** Cooldown after a 429 whose headers say nothing about when to come back. */
+    @WithDefault("5s")
+    Duration defaultCooldown();
+
+    /** Cooldown after a 429 classified as a concurrency refusal without a retry-after. */
+    @WithDefault("1s")
+    Duration concurrencyCooldown();
+
+    /** Upper bound of any 429 cooldown, whatever the headers say. */
+    @WithDefault("5m")
+    Duration maxCooldown();
+
+    /**
+     * How long a provider key refused with 401/403 stays out of service, unless the control plane
+     * sends a changed copy of it (e.g. a new secret) earlier.
+     */
+    @WithDefault("10m")
+    Duration authFailureCooldown();
+
+    /** The per-provider-key circuit breaker. */
+    Circuit circuit();
+
+    /** Learning the concurrency limit of provider keys with max_concurrent 0. */
+    Adaptive adaptive();
+  }
+
+  /** The per-provider-key circuit breaker (5xx, connect errors and timeouts). */
+  interface Circuit {
+    /** Most recent tries of a provider key the error rate is computed over. */
+    @WithDefault("20")
+    int windowSize();
+
+    /** Fewest tries in the window before the circuit may open. */
+    @WithDefault("5")
+    int minimumSamples();
+
+    /** Error rate, in percent, at or above which the circuit opens. */
+    @WithDefault("50")
+    int failureRatePercent();
+
+    /** Wait before the first half-open probe; doubles after each failed probe. */
+    @WithDefault("5s")
+    Duration openDuration();
+
+    /** Longest wait between half-open probes. */
+    @WithDefault("5m")
+    Duration maxOpenDuration();
+  }
+
+  /** Learning the concurrency limit of provider keys with max_concurrent 0. */
+  interface Adaptive {
+    /**
+     * Limit a provider key starts from when neither Redis nor the control plane knows a learned
+     * one.
+     */
+    @WithDefault("10")
+    int initialLimit();
+
+    /** Lowest learned limit. */
+    @WithDefault("3")
+    int minLimit();
+
+    /** Highest learned limit. */
+    @WithDefault("200")
+    int maxLimit();
+
+    /** Added to the limit under sustained utilisation. */
+    @WithDefault("2")
+    int increaseStep();
+
+    /** Added to the limit after {@link #probeAfter()} without a 429. */
+    @WithDefault("2")
+    int probeStep();
+
+    /** Utilisation (in flight / limit) a sample must reach to count as high. */
+    @WithDefault("0.7")
+    double highUtilisation();
+
+    /** Share of the recent samples that must be high for an increase. */
+    @WithDefault("0.6")
+    double highSampleShare();
+
+    /** Fewest samples before an increase is considered. */
+    @WithDefault("5")
+    int minimumSamples();
+
+    /** Samples kept (one per sync interval). */
+    @WithDefault("10")
+    int sampleWindow();
+
+    /**
+     * Further 429s within this long of a decrease do not lower the limit again: one burst of
+     * refusals, seen by many requests at once, counts once.
+     */
+    @WithDefault("1s")
+    Duration decreaseDebounce();
+
+    /** No increase within this long of a 429. */
+    @WithDefault("5m")
+    Duration increaseQuietPeriod();
+
+    /** A probe increase after this long without a 429 (and without a probe). */
+    @WithDefault("30m")
+    Duration probeAfter();
+
+    /**
+     * How often each data plane publishes its in-flight counts and reads the shared limit from
+     * Redis; also the utilisation sampling period.
+     */
+    @WithDefault("1s")
+    Duration syncInterval();
+
+    /** Longest wait for one Redis call; past it the data plane carries on with local state. */
+    @WithDefault("200ms")
+    Duration redisTimeout();
   }
 }

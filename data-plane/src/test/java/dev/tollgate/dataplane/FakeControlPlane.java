@@ -137,6 +137,25 @@ public final class FakeControlPlane {
     }
   }
 
+  /** Commits a provider key change at the next revision and pushes it to every Watch stream. */
+  public void pushProviderKey(ProviderKey providerKey) {
+    ConfigChange change;
+    synchronized (this) {
+      providerKeys.put(providerKey.getId(), providerKey);
+      revision++;
+      change = ConfigChange.newBuilder().setRevision(revision).addProviderKeys(providerKey).build();
+    }
+    for (StreamObserver<ConfigChange> watcher : watchers) {
+      synchronized (watcher) {
+        watcher.onNext(change);
+      }
+    }
+  }
+
+  public synchronized ProviderKey providerKey(long id) {
+    return providerKeys.get(id);
+  }
+
   public int watchers() {
     return watchers.size();
   }

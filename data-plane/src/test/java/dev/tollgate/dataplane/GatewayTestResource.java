@@ -45,6 +45,12 @@ public class GatewayTestResource implements QuarkusTestResourceLifecycleManager 
    */
   public static final long ANTHROPIC_GROUP = 15;
 
+  /**
+   * Serves throttled-model through a provider key of its own on the stub, so tests that make the
+   * stub answer 429 or 5xx cool down or trip only that key, never the one of STUB_GROUP.
+   */
+  public static final long THROTTLED_GROUP = 16;
+
   public static final long STUB_PROVIDER_KEY = 100;
   public static final long ANTHROPIC_PROVIDER_KEY = 150;
   public static final long UNREACHABLE_PROVIDER_KEY = 110;
@@ -124,17 +130,23 @@ public class GatewayTestResource implements QuarkusTestResourceLifecycleManager 
           .get(10, TimeUnit.SECONDS);
       controlPlane = new FakeControlPlane().start();
       configure(controlPlane, "http://127.0.0.1:" + upstreamPort + "/v1", closedPort);
-      return Map.of(
-          "tollgate.control-plane", "127.0.0.1:" + controlPlane.port(),
-          "tollgate.internal-token", FakeControlPlane.INTERNAL_TOKEN,
-          "tollgate.flush-interval", "200ms",
-          "tollgate.flush-max-backoff", "400ms",
-          "tollgate.upstream.first-byte-timeout", "1s",
-          "tollgate.upstream.idle-timeout", "1s",
-          "tollgate.max-request-body-bytes", "65536",
-          "tollgate.redis.url", TestRedis.URL,
+      return Map.ofEntries(
+          Map.entry("tollgate.control-plane", "127.0.0.1:" + controlPlane.port()),
+          Map.entry("tollgate.internal-token", FakeControlPlane.INTERNAL_TOKEN),
+          Map.entry("tollgate.flush-interval", "200ms"),
+          Map.entry("tollgate.flush-max-backoff", "400ms"),
+          Map.entry("tollgate.upstream.first-byte-timeout", "1s"),
+          Map.entry("tollgate.upstream.idle-timeout", "1s"),
+          Map.entry("tollgate.max-request-body-bytes", "65536"),
+          Map.entry("tollgate.redis.url", TestRedis.URL),
           // A cold test JVM connects slowly; the fail-open path has tests of its own.
-          "tollgate.redis.timeout", "2s");
+          Map.entry("tollgate.redis.timeout", "2s"),
+          // The tests sharing this app steer errors through the stub's provider key on purpose;
+          // failing over or opening its circuit would change what they check. Failover, circuits
+          // and limits are tested under RoutingTestProfile, with their own keys.
+          Map.entry("tollgate.routing.max-retries", "0"),
+          Map.entry("tollgate.routing.circuit.window-size", "100000"),
+          Map.entry("tollgate.routing.circuit.minimum-samples", "100000"));
     } catch (Exception e) {
       throw new IllegalStateException("test control plane or upstream did not start", e);
     }
@@ -177,6 +189,7 @@ public class GatewayTestResource implements QuarkusTestResourceLifecycleManager 
             .setStatus(Status.STATUS_ACTIVE)
             .build());
     cp.put(group(UNREACHABLE_GROUP, "unreachable-model", Status.STATUS_ACTIVE));
+    cp.put(group(THROTTLED_GROUP, "throttled-model", Status.STATUS_ACTIVE));
     cp.put(group(WRONG_SECRET_GROUP, "refused-model", Status.STATUS_ACTIVE));
     cp.put(group(DISABLED_GROUP, "disabled-model", Status.STATUS_DISABLED));
     cp.put(group(KEYLESS_GROUP, "keyless-model", Status.STATUS_ACTIVE));
@@ -193,6 +206,7 @@ public class GatewayTestResource implements QuarkusTestResourceLifecycleManager 
     cp.put(providerKey(120, WRONG_SECRET_GROUP, stubBaseUrl, "sk-wrong", 1));
     cp.put(providerKey(130, DISABLED_GROUP, stubBaseUrl, PROVIDER_SECRET, 1));
     cp.put(providerKey(ANTHROPIC_PROVIDER_KEY, ANTHROPIC_GROUP, stubBaseUrl, PROVIDER_SECRET, 1));
+    cp.put(providerKey(160, THROTTLED_GROUP, stubBaseUrl, PROVIDER_SECRET, 1));
     clientKeys(cp);
     ruledKeys(cp);
   }
@@ -204,7 +218,8 @@ public class GatewayTestResource implements QuarkusTestResourceLifecycleManager 
       WRONG_SECRET_GROUP,
       DISABLED_GROUP,
       KEYLESS_GROUP,
-      ANTHROPIC_GROUP
+      ANTHROPIC_GROUP,
+      THROTTLED_GROUP
     };
     cp.put(FakeControlPlane.key(AUTH_KEY, ACTIVE_USER, AUTH_SECRET, all).build());
     cp.put(
@@ -290,6 +305,9 @@ public class GatewayTestResource implements QuarkusTestResourceLifecycleManager 
         .setPriority(priority)
         .setWeight(1)
         .setStatus(Status.STATUS_ACTIVE)
+        // Fixed and generous: these ids are the same in every checkout, so an adaptive limit would
+        // be shared (through Redis) with whatever else runs these tests at the same time.
+        .setMaxConcurrent(1000)
         .build();
   }
 

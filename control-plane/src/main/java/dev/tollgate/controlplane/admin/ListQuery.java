@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import javax.sql.DataSource;
+import org.postgresql.PGStatement;
 
 /**
  * The first step of every admin list: the ids of one page, read from a narrow table through the
@@ -151,7 +152,7 @@ public final class ListQuery {
     }
     var ids = new ArrayList<Long>(fetch);
     String lastValue = null;
-    try (PreparedStatement statement = connection.prepareStatement(sql.toString())) {
+    try (PreparedStatement statement = prepare(connection, sql.toString())) {
       bind(connection, statement, values);
       try (ResultSet rows = statement.executeQuery()) {
         int read = 0;
@@ -189,7 +190,7 @@ public final class ListQuery {
       inner.append(" LIMIT ").append(cap + 1);
     }
     try (PreparedStatement statement =
-        connection.prepareStatement("SELECT count(*) FROM (" + inner + ") matches")) {
+        prepare(connection, "SELECT count(*) FROM (" + inner + ") matches")) {
       bind(connection, statement, params);
       try (ResultSet rows = statement.executeQuery()) {
         rows.next();
@@ -201,6 +202,18 @@ public final class ListQuery {
   /** {@code term} with LIKE's wildcards escaped, to match literally. */
   public static String escapeLike(String term) {
     return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_");
+  }
+
+  /**
+   * A statement planned for its actual values every time. pgjdbc switches a statement it has run 5
+   * times to a server-side prepared one, and PostgreSQL may then reuse a generic plan, which cannot
+   * know a LIKE pattern (so never uses the prefix or trigram index for search) nor how selective a
+   * status or time range is: one plan for every search would scan the whole listing.
+   */
+  private static PreparedStatement prepare(Connection connection, String sql) throws SQLException {
+    PreparedStatement statement = connection.prepareStatement(sql);
+    statement.unwrap(PGStatement.class).setPrepareThreshold(0);
+    return statement;
   }
 
   private static void appendWhere(StringBuilder sql, List<String> conditions) {

@@ -76,6 +76,10 @@ public final class FlushRepository {
   // See the class comment: joins follow the id-sorted arrays, so rows are locked in id order.
   private static final String JOIN_IN_INPUT_ORDER = "SET LOCAL enable_hashjoin = off";
 
+  // The usage tiers aggregate a batch's buckets per hour and day (UsageTiers): with the default
+  // 4 MB a batch of 100,000 buckets spills those aggregates and their sorts to disk.
+  private static final String AGGREGATE_IN_MEMORY = "SET LOCAL work_mem = '64MB'";
+
   // FOR NO KEY UPDATE is the lock the UPDATE itself takes; unlike FOR UPDATE it does not block
   // inserts elsewhere that merely reference these rows by foreign key.
   private static final String LOCK_GROUPS =
@@ -256,6 +260,9 @@ public final class FlushRepository {
     PGConnection pg = connection.unwrap(PGConnection.class);
     try (Statement statement = connection.createStatement()) {
       statement.execute(JOIN_IN_INPUT_ORDER);
+      if (batch.getBucketsCount() > 0) {
+        statement.execute(AGGREGATE_IN_MEMORY);
+      }
     }
     boolean hasBuckets = batch.getBucketsCount() > 0;
 

@@ -235,6 +235,11 @@ public final class ConfigView {
     return groupsById.get(groupId);
   }
 
+  /** The provider key, whatever its status, or null. */
+  public ProviderKey providerKey(long providerKeyId) {
+    return providerKeysById.get(providerKeyId);
+  }
+
   /**
    * The group's fallback group (its {@code fallback_group_id}), whatever its status, or null when
    * it has none or that group is not (or no longer) in the configuration.

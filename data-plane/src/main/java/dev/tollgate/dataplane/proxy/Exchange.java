@@ -1,5 +1,6 @@
 package dev.tollgate.dataplane.proxy;
 
+import dev.tollgate.dataplane.routing.UpstreamLease;
 import dev.tollgate.dataplane.upstream.TokenUsage;
 import dev.tollgate.dataplane.upstream.UsageExtractor;
 import dev.tollgate.dataplane.usage.RequestOutcome;
@@ -53,6 +54,7 @@ final class Exchange {
   private final List<UpstreamAttempt> attempts = new ArrayList<>(1);
 
   private boolean attemptOpen;
+  private UpstreamLease lease;
   private long attemptStartNanos;
   private long attemptStartMs;
 
@@ -72,6 +74,9 @@ final class Exchange {
   /** Reads usage from the answer being relayed; null until an answer started. */
   UsageExtractor relayedUsage;
 
+  /** The endpoint called; null for those that proxy nothing (models, unknown paths). */
+  final ApiEndpoint endpoint;
+
   /** The API family the client speaks: the shape of its error answers. */
   final ApiEndpoint.Dialect dialect;
 
@@ -86,12 +91,13 @@ final class Exchange {
   private boolean finished;
 
   private Exchange(
-      RoutingContext ctx, UsageMeter meter, RequestMetrics metrics, ApiEndpoint.Dialect dialect) {
+      RoutingContext ctx, UsageMeter meter, RequestMetrics metrics, ApiEndpoint endpoint) {
     this.ctx = ctx;
     this.response = ctx.response();
     this.meter = meter;
     this.metrics = metrics;
-    this.dialect = dialect;
+    this.endpoint = endpoint;
+    this.dialect = endpoint == null ? ApiEndpoint.Dialect.OPENAI : endpoint.dialect;
     this.startNanos = System.nanoTime();
     this.startMs = System.currentTimeMillis();
     this.requestId = requestId(ctx.request().getHeader("x-request-id"));
@@ -100,12 +106,12 @@ final class Exchange {
   }
 
   static Exchange begin(RoutingContext ctx, UsageMeter meter, RequestMetrics metrics) {
-    return new Exchange(ctx, meter, metrics, ApiEndpoint.Dialect.OPENAI);
+    return new Exchange(ctx, meter, metrics, null);
   }
 
   static Exchange begin(
-      RoutingContext ctx, UsageMeter meter, RequestMetrics metrics, ApiEndpoint.Dialect dialect) {
-    return new Exchange(ctx, meter, metrics, dialect);
+      RoutingContext ctx, UsageMeter meter, RequestMetrics metrics, ApiEndpoint endpoint) {
+    return new Exchange(ctx, meter, metrics, endpoint);
   }
 
   /**
@@ -197,12 +203,35 @@ final class Exchange {
     response.reset();
   }
 
+  /**
+   * Holds the lease routing took before the first try begins (the limit stage runs in between), so
+   * that a request refused or abandoned before its first try gives it back.
+   */
+  void hold(UpstreamLease lease) {
+    if (!attemptOpen) {
+      endLease();
+      this.lease = lease;
+    }
+  }
+
   /** Starts a try of {@code id}; the previous try must have been ended with {@link #endAttempt}. */
   void beginAttempt(long id) {
+    beginAttempt(id, null);
+  }
+
+  /**
+   * Starts a try of {@code id} holding {@code lease} (may be null), which is ended with the try:
+   * its in-flight slot is given back however the request ends.
+   */
+  void beginAttempt(long id, UpstreamLease lease) {
     if (attemptOpen) {
       throw new IllegalStateException("the previous upstream try of " + requestId + " is open");
     }
     providerKeyId = id;
+    if (this.lease != lease) {
+      endLease();
+      this.lease = lease;
+    }
     attemptOpen = true;
     attemptStartNanos = System.nanoTime();
     attemptStartMs = System.currentTimeMillis();
@@ -220,8 +249,8 @@ final class Exchange {
       return;
     }
     attemptOpen = false;
+    endLease();
     long nanos = System.nanoTime() - attemptStartNanos;
-    metrics.upstreamLatency(nanos);
     attempts.add(
         new UpstreamAttempt(
             providerKeyId, status, false, nanos / 1_000_000L, throttle, attemptStartMs));
@@ -256,11 +285,14 @@ final class Exchange {
     }
     if (attemptOpen) {
       attemptOpen = false;
+      endLease();
       long nanos = System.nanoTime() - attemptStartNanos;
-      metrics.upstreamLatency(nanos);
       attempts.add(
           new UpstreamAttempt(
               providerKeyId, status, success, nanos / 1_000_000L, Throttle.NONE, attemptStartMs));
+    } else {
+      // A lease held since routing whose try never began (refused by a limit, client gone).
+      endLease();
     }
     if (keyId != 0) {
       long latencyMs = (System.nanoTime() - startNanos) / 1_000_000L;
@@ -279,6 +311,13 @@ final class Exchange {
               success ? null : message,
               requestId,
               attempts));
+    }
+  }
+
+  private void endLease() {
+    if (lease != null) {
+      lease.end();
+      lease = null;
     }
   }
 

@@ -10,9 +10,15 @@ import dev.tollgate.dataplane.ratelimit.Decision;
 import dev.tollgate.dataplane.ratelimit.Limits;
 import dev.tollgate.dataplane.ratelimit.RateLimiter;
 import dev.tollgate.dataplane.routing.ModelRouter;
+import dev.tollgate.dataplane.routing.ProviderKeyHealth;
 import dev.tollgate.dataplane.routing.Route;
+import dev.tollgate.dataplane.routing.RouteDecision;
+import dev.tollgate.dataplane.routing.Unavailable;
 import dev.tollgate.dataplane.upstream.TokenUsage;
 import dev.tollgate.dataplane.upstream.UpstreamClient;
+import dev.tollgate.dataplane.upstream.UpstreamErrorClassifier;
+import dev.tollgate.dataplane.upstream.UpstreamErrorClassifier.Classification;
+import dev.tollgate.dataplane.usage.UpstreamAttempt.Throttle;
 import dev.tollgate.dataplane.usage.UsageMeter;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientRequest;
@@ -23,6 +29,8 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Consumer;
 import org.jboss.logging.Logger;
 
@@ -36,11 +44,13 @@ import org.jboss.logging.Logger;
  *       /v1/messages) against the {@link ConfigReplica} (status, expiry, owner, the address from
  *       {@link ClientAddressResolver}, quota), then, once the body names the model, the key's model
  *       allow-list
- *   <li>route: {@link ModelRouter} picks the group and provider key for the model; the group's
- *       platform must speak the endpoint's dialect
+ *   <li>route: {@link ModelRouter} picks the group and provider key for the model (priority,
+ *       weight, {@link ProviderKeyHealth}: cooldowns, circuits, free concurrency; fallback groups);
+ *       the group's platform must speak the endpoint's dialect
  *   <li>limit: {@link RateLimiter} admits the request against the RPM, TPM and concurrency limits
  *       of its key, user and group, shared by every replica through Redis
- *   <li>proxy: {@link UpstreamClient} sends the body, {@link ResponseRelay} streams the answer back
+ *   <li>proxy: {@link UpstreamClient} sends the body, {@link ResponseRelay} streams the answer
+ *       back; a retryable failure before the first response byte fails over to another provider key
  *   <li>meter: {@link Exchange#finish} records the outcome once in the {@link UsageMeter}
  * </ol>
  *
@@ -62,7 +72,9 @@ public class ProxyPipeline {
   private final UsageMeter meter;
   private final RequestMetrics metrics;
   private final ShutdownGate gate;
+  private final ProviderKeyHealth health;
   private final int maxBodyBytes;
+  private final int maxRetries;
 
   ProxyPipeline(
       ConfigReplica replica,
@@ -74,6 +86,7 @@ public class ProxyPipeline {
       UsageMeter meter,
       RequestMetrics metrics,
       ShutdownGate gate,
+      ProviderKeyHealth health,
       DataPlaneConfig config) {
     this.replica = replica;
     this.authenticator = authenticator;
@@ -84,7 +97,9 @@ public class ProxyPipeline {
     this.meter = meter;
     this.metrics = metrics;
     this.gate = gate;
+    this.health = health;
     this.maxBodyBytes = config.maxRequestBodyBytes();
+    this.maxRetries = Math.max(0, config.routing().maxRetries());
   }
 
   /** {@code POST /v1/chat/completions}. */
@@ -113,23 +128,26 @@ public class ProxyPipeline {
   }
 
   private void serve(RoutingContext ctx, ApiEndpoint endpoint) {
-    Exchange exchange = Exchange.begin(ctx, meter, metrics, endpoint.dialect);
+    Exchange exchange = Exchange.begin(ctx, meter, metrics, endpoint);
     ConfigView view = authenticate(exchange);
     if (view == null) {
       return;
     }
     readBody(
         exchange,
-        endpoint,
         request -> {
           AuthFailure refused = authenticator.checkModel(exchange.key, request.model(), view);
           if (refused != null) {
             exchange.fail(refused.status(), refused.code(), refused.message());
             return;
           }
-          Route route = route(exchange, view, endpoint, request);
+          Route route = route(exchange, view, request);
           if (route != null) {
-            limit(exchange, view, route, () -> proxy(exchange, endpoint, route, request));
+            limit(
+                exchange,
+                view,
+                route,
+                () -> proxy(exchange, route, request, new Failover(view, maxRetries)));
           }
         });
   }
@@ -203,7 +221,7 @@ public class ProxyPipeline {
   }
 
   /** Reads the body up to the size bound and parses it once. */
-  private void readBody(Exchange exchange, ApiEndpoint endpoint, Consumer<ChatRequest> next) {
+  private void readBody(Exchange exchange, Consumer<ChatRequest> next) {
     HttpServerRequest request = exchange.ctx.request();
     String declared = request.getHeader(HttpHeaders.CONTENT_LENGTH);
     if (declared != null && parseLength(declared) > maxBodyBytes) {
@@ -229,7 +247,7 @@ public class ProxyPipeline {
           if (exchange.finished()) {
             return;
           }
-          ChatRequest chat = ChatRequest.parse(body, endpoint.streamUsageOptIn);
+          ChatRequest chat = ChatRequest.parse(body, exchange.endpoint.streamUsageOptIn);
           if (chat == null) {
             exchange.fail(400, "invalid_json", "The request body must be a JSON object.");
           } else if (chat.model().isEmpty()) {
@@ -244,25 +262,40 @@ public class ProxyPipeline {
     request.resume();
   }
 
-  private Route route(
-      Exchange exchange, ConfigView view, ApiEndpoint endpoint, ChatRequest request) {
+  private Route route(Exchange exchange, ConfigView view, ChatRequest request) {
     if (!view.activeGroupsServing(request.model()).isEmpty()) {
       exchange.modelLabel = request.model();
     }
-    Route route = router.route(view, exchange.key, request.model());
-    if (route == null) {
+    RouteDecision decision = router.route(view, exchange.key, request.model());
+    if (decision == null) {
       exchange.fail(
           404,
           "model_not_found",
           "The model `" + request.model() + "` does not exist or this key cannot use it.");
       return null;
     }
-    if (!endpoint.dialect.serves(route.group().getPlatform())) {
+    if (decision instanceof Unavailable unavailable) {
+      if (unavailable.retryAfterSeconds() > 0) {
+        exchange.refuse(
+            unavailable.status(),
+            unavailable.status() == 429 ? "requests" : "server_error",
+            unavailable.code(),
+            unavailable.message(),
+            unavailable.retryAfterSeconds());
+      } else {
+        exchange.fail(unavailable.status(), unavailable.code(), unavailable.message());
+      }
+      return null;
+    }
+    Route route = (Route) decision;
+    exchange.hold(route.lease());
+    if (!exchange.dialect.serves(route.group().getPlatform())) {
       // Translating between the two APIs is not the gateway's job; say where the model is served.
+      // (Failing finishes the exchange, which gives the held lease back.)
       exchange.fail(
           404,
           "model_not_found",
-          endpoint.dialect == ApiEndpoint.Dialect.ANTHROPIC
+          exchange.dialect == ApiEndpoint.Dialect.ANTHROPIC
               ? "The model `"
                   + request.model()
                   + "` is served by an OpenAI-compatible group: call it on /v1/chat/completions."
@@ -317,16 +350,22 @@ public class ProxyPipeline {
         decision.retryAfterSeconds());
   }
 
-  private void proxy(Exchange exchange, ApiEndpoint endpoint, Route route, ChatRequest request) {
+  /**
+   * Sends the request on {@code route}; on a retryable failure before any response byte reached the
+   * client, tries another provider key (at most {@code tollgate.routing.max-retries} more), with
+   * the same buffered body.
+   */
+  private void proxy(Exchange exchange, Route route, ChatRequest request, Failover failover) {
     exchange.groupLabel =
         route.group().getName().isEmpty()
             ? "group-" + route.group().getId()
             : route.group().getName();
-    exchange.beginAttempt(route.providerKey().getId());
+    exchange.beginAttempt(route.providerKey().getId(), route.lease());
+    failover.tried.add(route.providerKey().getId());
     Buffer body = request.upstreamBody(route.upstreamModel());
     exchange.upstreamOpening();
     upstream
-        .open(route.providerKey(), endpoint.upstreamPath)
+        .open(route.providerKey(), exchange.endpoint.upstreamPath)
         .onComplete(
             opened -> {
               long openedAt = System.nanoTime();
@@ -334,7 +373,11 @@ public class ProxyPipeline {
                 LOG.debugf(
                     "Request %s: provider key %d unreachable: %s",
                     exchange.requestId, exchange.providerKeyId, opened.cause());
-                exchange.fail(502, "upstream_unreachable", "The upstream could not be reached.");
+                route.lease().failed(opened.cause());
+                int status = UpstreamErrorClassifier.isTimeout(opened.cause()) ? 504 : 502;
+                if (!retry(exchange, request, failover, status, Throttle.NONE, "connect")) {
+                  unreachable(exchange, opened.cause());
+                }
                 return;
               }
               HttpClientRequest upstreamRequest = opened.result();
@@ -354,19 +397,48 @@ public class ProxyPipeline {
                   .onComplete(
                       answered -> {
                         if (answered.failed()) {
-                          upstreamFailed(exchange, answered.cause());
+                          route.lease().failed(answered.cause());
+                          boolean timeout = UpstreamErrorClassifier.isTimeout(answered.cause());
+                          if (!retry(
+                              exchange,
+                              request,
+                              failover,
+                              timeout ? 504 : 502,
+                              Throttle.NONE,
+                              timeout ? "timeout" : "connect")) {
+                            upstreamFailed(exchange, answered.cause());
+                          }
                         } else {
-                          relay(exchange, answered.result(), request);
+                          answered(exchange, route, answered.result(), request, failover);
                         }
                       });
               exchange.overheadSince(openedAt);
             });
   }
 
-  private void relay(Exchange exchange, HttpClientResponse answer, ChatRequest request) {
+  private void answered(
+      Exchange exchange,
+      Route route,
+      HttpClientResponse answer,
+      ChatRequest request,
+      Failover failover) {
     long arrivedAt = System.nanoTime();
     int status = answer.statusCode();
-    if (status == 401 || status == 403) {
+    Classification classification = route.lease().answered(status, answer.headers());
+    if (classification.retryable()
+        && retry(
+            exchange,
+            request,
+            failover,
+            status,
+            classification.throttle(),
+            classification.kind().name().toLowerCase())) {
+      // Drained rather than reset: error bodies are small and the pooled connection stays usable.
+      answer.handler(ignored -> {});
+      answer.exceptionHandler(ignored -> {});
+      return;
+    }
+    if (classification.kind() == UpstreamErrorClassifier.Kind.AUTH) {
       // The provider key was refused: the gateway's fault, not the client's, so never a client 401.
       answer.handler(ignored -> {});
       exchange.fail(
@@ -375,18 +447,68 @@ public class ProxyPipeline {
           "The upstream refused the gateway's credential (" + status + ").");
       return;
     }
-    ResponseRelay.relay(exchange, answer, request, upstream.idleTimeoutMs());
+    ResponseRelay.relay(exchange, answer, request, upstream.idleTimeoutMs(), route.lease());
     exchange.overheadSince(arrivedAt);
+  }
+
+  /**
+   * Starts the next try on another provider key when retries are left, nothing has been sent to the
+   * client, and routing finds an untried usable key; ends the failed try first. False when the
+   * caller must answer with the failure it has.
+   */
+  private boolean retry(
+      Exchange exchange,
+      ChatRequest request,
+      Failover failover,
+      int status,
+      Throttle throttle,
+      String reason) {
+    if (exchange.finished() || exchange.response.headWritten() || failover.retriesLeft <= 0) {
+      return false;
+    }
+    RouteDecision next = router.route(failover.view, exchange.key, request.model(), failover.tried);
+    if (!(next instanceof Route route)) {
+      return false;
+    }
+    failover.retriesLeft--;
+    exchange.endAttempt(status, throttle);
+    exchange.upstreamRequest = null;
+    health.failedOver(reason);
+    LOG.debugf(
+        "Request %s: provider key %d failed (%d, %s); trying provider key %d",
+        exchange.requestId, exchange.providerKeyId, status, reason, route.providerKey().getId());
+    proxy(exchange, route, request, failover);
+    return true;
+  }
+
+  private static void unreachable(Exchange exchange, Throwable failure) {
+    if (UpstreamErrorClassifier.isTimeout(failure)) {
+      exchange.fail(504, "upstream_timeout", "The upstream did not accept a connection in time.");
+    } else {
+      exchange.fail(502, "upstream_unreachable", "The upstream could not be reached.");
+    }
   }
 
   private static void upstreamFailed(Exchange exchange, Throwable failure) {
     LOG.debugf(
         "Request %s: provider key %d failed before answering: %s",
         exchange.requestId, exchange.providerKeyId, failure);
-    if (UpstreamClient.isTimeout(failure)) {
+    if (UpstreamErrorClassifier.isTimeout(failure)) {
       exchange.fail(504, "upstream_timeout", "The upstream did not answer in time.");
     } else {
       exchange.fail(502, "upstream_error", "The upstream connection failed before answering.");
+    }
+  }
+
+  /** The failover budget and history of one request. */
+  private static final class Failover {
+    final ConfigView view;
+    final List<Long> tried = new ArrayList<>(3);
+    int retriesLeft;
+
+    Failover(ConfigView view, int maxRetries) {
+      this.view = view;
+      this.retriesLeft = maxRetries;
     }
   }
 

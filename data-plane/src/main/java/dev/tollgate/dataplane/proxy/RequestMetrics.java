@@ -17,8 +17,6 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  *       not. Labels stay bounded: {@code model} is a model some active group of the config serves,
  *       else {@code other} ({@code none} before the body was read); {@code group} is the routed
  *       group's name, else {@code none}.
- *   <li>{@code tollgate_upstream_latency_seconds}: each upstream try, from asking for a connection
- *       to the end of its answer (or its failure).
  *   <li>{@code tollgate_gateway_overhead_seconds}: per request that reached an upstream, the time
  *       spent in the gateway itself: from the request's start to asking for the upstream
  *       connection, from getting it to having sent the request, and for each response chunk from
@@ -27,7 +25,8 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * </ul>
  *
  * <p>Counters are cached by label so the request path never looks a meter up in the registry; the
- * histograms have fixed buckets, so their series count does not depend on traffic.
+ * histogram has fixed buckets, so its series count does not depend on traffic. Upstream latency is
+ * per provider key, with the routing state ({@code routing.ProviderKeyHealth}).
  */
 @ApplicationScoped
 public class RequestMetrics {
@@ -41,29 +40,10 @@ public class RequestMetrics {
   private final MeterRegistry registry;
   private final AtomicReferenceArray<ConcurrentHashMap<String, ConcurrentHashMap<String, Counter>>>
       byStatus = new AtomicReferenceArray<>(600);
-  private final Timer upstreamLatency;
   private final Timer overhead;
 
   RequestMetrics(MeterRegistry registry) {
     this.registry = registry;
-    this.upstreamLatency =
-        Timer.builder("tollgate.upstream.latency")
-            .description("Upstream tries, from asking for a connection to the end of the answer")
-            .serviceLevelObjectives(
-                millis(10),
-                millis(25),
-                millis(50),
-                millis(100),
-                millis(250),
-                millis(500),
-                millis(1000),
-                millis(2500),
-                millis(5000),
-                millis(10_000),
-                millis(30_000),
-                millis(60_000),
-                millis(120_000))
-            .register(registry);
     this.overhead =
         Timer.builder("tollgate.gateway.overhead")
             .description(
@@ -108,10 +88,6 @@ public class RequestMetrics {
                       .register(registry));
     }
     counter.increment();
-  }
-
-  void upstreamLatency(long nanos) {
-    upstreamLatency.record(nanos, TimeUnit.NANOSECONDS);
   }
 
   void overhead(long nanos) {

@@ -1,5 +1,6 @@
 package dev.tollgate.dataplane.proxy;
 
+import dev.tollgate.dataplane.routing.UpstreamLease;
 import dev.tollgate.dataplane.upstream.JsonUsageExtractor;
 import dev.tollgate.dataplane.upstream.SseUsageExtractor;
 import dev.tollgate.dataplane.upstream.TokenUsage;
@@ -47,23 +48,37 @@ final class ResponseRelay {
   private final UsageExtractor usage;
   private final int status;
   private final long idleTimeoutMs;
+  private final UpstreamLease lease;
   private Buffer errorHead;
   private long lastChunkNanos;
   private boolean paused;
   private long idleTimer = -1;
 
   private ResponseRelay(
-      Exchange exchange, HttpClientResponse upstream, UsageExtractor usage, long idleTimeoutMs) {
+      Exchange exchange,
+      HttpClientResponse upstream,
+      UsageExtractor usage,
+      long idleTimeoutMs,
+      UpstreamLease lease) {
     this.exchange = exchange;
+    this.lease = lease;
     this.upstream = upstream;
     this.usage = usage;
     this.status = upstream.statusCode();
     this.idleTimeoutMs = idleTimeoutMs;
   }
 
-  /** Relays {@code upstream} to the exchange's client; finishes the exchange when done. */
+  /**
+   * Relays {@code upstream} to the exchange's client; finishes the exchange when done. A break-off
+   * after the answer started is reported to {@code lease} (null when the try holds none) as a
+   * circuit error of its provider key.
+   */
   static void relay(
-      Exchange exchange, HttpClientResponse upstream, ChatRequest request, long idleTimeoutMs) {
+      Exchange exchange,
+      HttpClientResponse upstream,
+      ChatRequest request,
+      long idleTimeoutMs,
+      UpstreamLease lease) {
     int status = upstream.statusCode();
     boolean ok = status >= 200 && status < 300;
     UsageExtractor usage = null;
@@ -76,7 +91,7 @@ final class ResponseRelay {
               : new JsonUsageExtractor();
     }
     exchange.relayedUsage = usage;
-    new ResponseRelay(exchange, upstream, usage, idleTimeoutMs).start();
+    new ResponseRelay(exchange, upstream, usage, idleTimeoutMs, lease).start();
   }
 
   private void start() {
@@ -190,6 +205,9 @@ final class ResponseRelay {
       return;
     }
     boolean timeout = UpstreamClient.isTimeout(failure);
+    if (lease != null) {
+      lease.failedMidStream(failure);
+    }
     LOG.debugf(
         "Request %s: provider key %d failed mid-response: %s",
         exchange.requestId, exchange.providerKeyId, failure);

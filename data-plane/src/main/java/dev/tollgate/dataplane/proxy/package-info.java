@@ -1,11 +1,17 @@
 /**
  * The request path: {@link dev.tollgate.dataplane.proxy.ProxyPipeline} wires authenticate → route →
- * limit → proxy → meter for each request.
+ * limit → proxy → meter for each request; the proxy stage fails over to another provider key on a
+ * retryable upstream error, only while nothing has been written to the client.
  *
  * <p>Threads: everything for one request runs on the event loop that accepted its connection,
  * upstream callbacks included (Vert.x dispatches them on the caller's context), so an {@link
  * dev.tollgate.dataplane.proxy.Exchange} is confined to one thread. Nothing here blocks or does I/O
  * other than the client and upstream sockets.
+ *
+ * <p>Tries: each upstream try is begun and ended on the {@link
+ * dev.tollgate.dataplane.proxy.Exchange} with its {@link
+ * dev.tollgate.dataplane.routing.UpstreamLease}; a try abandoned for another key is ended before
+ * the next begins, and counts as a failed request of its provider key.
  *
  * <p>Counting: a request holding a valid key is recorded exactly once, when its response ends, its
  * upstream fails, or its client disconnects, whichever happens first; success means a 2xx answered

@@ -10,7 +10,10 @@ package dev.tollgate.dataplane.ratelimit;
  *       requests admitted in that minute;
  *   <li>{@code tg:tpm:key:<key_id>:<minute>}: tokens charged to the key in that minute;
  *   <li>{@code tg:conc:key:<key_id>}, {@code tg:conc:user:<user_id>}: sorted sets of live leases
- *       (member = lease id, score = expiry in Redis milliseconds).
+ *       (member = lease id, score = expiry in Redis milliseconds);
+ *   <li>{@code tg:adaptive:pk:<provider_key_id>}: hash of a provider key's learned concurrency
+ *       limit and the data planes' in-flight counts (used by {@code
+ *       dev.tollgate.dataplane.routing.RedisSharedLimitStore}).
  * </ul>
  *
  * <p>Window keys are built here without their {@code :<minute>} suffix: the script appends the
@@ -20,6 +23,11 @@ package dev.tollgate.dataplane.ratelimit;
 public final class RedisKeys {
 
   private RedisKeys() {}
+
+  /** The shared adaptive-concurrency state of a provider key. */
+  public static String adaptiveProviderKey(long providerKeyId) {
+    return "tg:adaptive:pk:" + providerKeyId;
+  }
 
   static String keyRpm(long keyId) {
     return "tg:rpm:key:" + keyId;

@@ -411,7 +411,7 @@ public class RedisRateLimiter implements RateLimiter {
           return;
         }
         LOG.debugf("Redis limits call failed: %s", failure);
-        unreachable(batch);
+        unreachable(batch, false);
         return;
       }
       for (int i = 0; i < batch.size(); i++) {
@@ -455,12 +455,20 @@ public class RedisRateLimiter implements RateLimiter {
       }
       inFlight = null;
       LOG.debugf("Redis limits call unanswered after %d ms", timeoutNanos / 1_000_000);
-      unreachable(batch);
+      unreachable(batch, false);
     }
 
-    /** Decides everything waiting by the fail mode and leaves Redis alone for a while. */
-    private void unreachable(List<Waiting> batch) {
-      downUntilNanos = System.nanoTime() + reconnectNanos;
+    /**
+     * Decides everything waiting by the fail mode and drops the connection, so that a late answer
+     * is never applied. A call that failed or was slow only reconnects (the next requests wait for
+     * that, within their own bound); {@code leaveAlone} (Redis refused or did not take a
+     * connection) also makes the fail mode decide at once for the reconnect interval, so that a
+     * Redis that is down costs requests nothing.
+     */
+    private void unreachable(List<Waiting> batch, boolean leaveAlone) {
+      if (leaveAlone) {
+        downUntilNanos = System.nanoTime() + reconnectNanos;
+      }
       if (connection != null) {
         RedisConnection broken = connection;
         connection = null;
@@ -494,7 +502,7 @@ public class RedisRateLimiter implements RateLimiter {
               id -> {
                 if (inFlight == attempt) {
                   inFlight = null;
-                  unreachable(attempt);
+                  unreachable(attempt, true);
                 }
               });
       redis
@@ -509,7 +517,7 @@ public class RedisRateLimiter implements RateLimiter {
                           if (inFlight == attempt) {
                             inFlight = null;
                             vertx.cancelTimer(inFlightTimer);
-                            unreachable(attempt);
+                            unreachable(attempt, true);
                           }
                           return;
                         }
@@ -554,7 +562,7 @@ public class RedisRateLimiter implements RateLimiter {
         if (batch != null) {
           inFlight = null;
           vertx.cancelTimer(inFlightTimer);
-          unreachable(batch);
+          unreachable(batch, false);
         }
       }
     }
@@ -568,7 +576,7 @@ public class RedisRateLimiter implements RateLimiter {
               id -> {
                 if (inFlight == attempt) {
                   inFlight = null;
-                  unreachable(attempt);
+                  unreachable(attempt, true);
                 }
               });
       on.send(Request.cmd(Command.SCRIPT).arg("LOAD").arg(script))
@@ -584,7 +592,7 @@ public class RedisRateLimiter implements RateLimiter {
                         if (loaded.failed()) {
                           LOG.warnf(
                               "Loading the limits script into Redis failed: %s", loaded.cause());
-                          unreachable(attempt);
+                          unreachable(attempt, true);
                           return;
                         }
                         sha = loaded.result().toString();

@@ -1,10 +1,11 @@
 /**
- * Calls to upstream providers and reading their usage.
+ * Calls to upstream providers, reading their usage, and classifying their errors.
  *
  * <p>Threads: {@link dev.tollgate.dataplane.upstream.UpstreamClient} is shared by all event loops
  * (Vert.x pools connections and runs each request's callbacks on the event loop that opened it). A
  * {@link dev.tollgate.dataplane.upstream.UsageExtractor} belongs to one response and is fed on that
- * event loop only; it is not thread-safe and needs not be.
+ * event loop only; it is not thread-safe and needs not be. {@link
+ * dev.tollgate.dataplane.upstream.UpstreamErrorClassifier} is pure and stateless.
  *
  * <p>Usage: extractors read both namings ({@link dev.tollgate.dataplane.upstream.UsageFields}) and
  * also count the characters of generated text they relay ({@link

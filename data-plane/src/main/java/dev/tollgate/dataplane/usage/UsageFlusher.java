@@ -231,6 +231,7 @@ public class UsageFlusher {
         && batch.getProviderKeyDeltasCount() == 0
         && batch.getBucketsCount() == 0
         && batch.getErrorsCount() == 0
-        && batch.getErrorsDropped() == 0;
+        && batch.getErrorsDropped() == 0
+        && batch.getAdjustmentsCount() == 0;
   }
 }

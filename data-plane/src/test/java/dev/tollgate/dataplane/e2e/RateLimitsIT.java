@@ -72,7 +72,9 @@ class RateLimitsIT {
         JSON.createObjectNode()
             .put("group_id", group)
             .put("base_url", "http://127.0.0.1:" + stubPort + "/v1")
-            .put("secret", "sk-upstream-limits"));
+            .put("secret", "sk-upstream-limits")
+            // Fixed and high: this test is about the client limits, not the provider key's.
+            .put("max_concurrent", 1000));
     for (int i = 0; i < dataPlanes.length; i++) {
       dataPlanes[i] =
           gateway.startDataPlane(

@@ -133,9 +133,9 @@ class OpenAiJavaClientTest {
 
   @Test
   void surfacesAnUpstream429AsTheSdksRateLimitError() {
-    // Given a request the stub answers with 429
+    // Given a request the stub answers with 429 (on a provider key of its own, which it cools down)
     ChatCompletionCreateParams params =
-        hello("gpt-4o-mini")
+        hello("throttled-model")
             .putAdditionalBodyProperty("x_stub", JsonValue.from(Map.of("status", 429)))
             .build();
 

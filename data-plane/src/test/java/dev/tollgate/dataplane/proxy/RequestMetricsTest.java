@@ -30,6 +30,18 @@ class RequestMetricsTest {
     return m.find() ? Double.parseDouble(m.group(1)) : 0;
   }
 
+  /** The sum of every series of {@code name}, whatever their labels. */
+  private static double total(String metrics, String name) {
+    Matcher m =
+        Pattern.compile("(?m)^" + Pattern.quote(name) + "(?:\\{[^}]*\\})? ([0-9.eE+-]+)$")
+            .matcher(metrics);
+    double sum = 0;
+    while (m.find()) {
+      sum += Double.parseDouble(m.group(1));
+    }
+    return sum;
+  }
+
   private static int chat(String model, String extra) {
     return given()
         .header("Authorization", "Bearer " + AUTH_SECRET)
@@ -80,8 +92,8 @@ class RequestMetricsTest {
     // Then the upstream latency holds those waits and the gateway's overhead does not
     String after = metrics();
     double upstream =
-        sample(after, "tollgate_upstream_latency_seconds_sum")
-            - sample(before, "tollgate_upstream_latency_seconds_sum");
+        total(after, "tollgate_upstream_latency_seconds_sum")
+            - total(before, "tollgate_upstream_latency_seconds_sum");
     double overhead =
         sample(after, "tollgate_gateway_overhead_seconds_sum")
             - sample(before, "tollgate_gateway_overhead_seconds_sum");

@@ -2,19 +2,32 @@ package dev.tollgate.dataplane.routing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tollgate.dataplane.DataPlaneConfig;
 import dev.tollgate.dataplane.config.ConfigView;
 import dev.tollgate.proto.config.v1.ApiKey;
 import dev.tollgate.proto.config.v1.ProviderGroup;
 import dev.tollgate.proto.config.v1.ProviderKey;
 import dev.tollgate.proto.config.v1.Snapshot;
 import dev.tollgate.proto.config.v1.Status;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.core.MultiMap;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class PriorityWeightedRouterTest {
 
-  private final PriorityWeightedRouter router = new PriorityWeightedRouter();
+  private final DataPlaneConfig config = TestConfig.with(Map.of());
+  private final PriorityWeightedRouter router =
+      new PriorityWeightedRouter(new ProviderKeyHealth(config, new SimpleMeterRegistry()), config);
+
+  /** Routes and ends the try at once, as a request that finished. */
+  private Route routeOnce(ConfigView view, ApiKey key, String model) {
+    Route route = (Route) router.route(view, key, model);
+    route.lease().answered(200, MultiMap.caseInsensitiveMultiMap());
+    route.lease().end();
+    return route;
+  }
 
   private static ProviderKey providerKey(long id, long group, int priority, int weight, Status s) {
     return ProviderKey.newBuilder()
@@ -52,7 +65,7 @@ class PriorityWeightedRouterTest {
     // When routing 40,000 requests
     Map<Long, Integer> chosen = new HashMap<>();
     for (int i = 0; i < 40_000; i++) {
-      chosen.merge(router.route(view, key, "m").providerKey().getId(), 1, Integer::sum);
+      chosen.merge(routeOnce(view, key, "m").providerKey().getId(), 1, Integer::sum);
     }
 
     // Then only tier 1 serves, about 3:1
@@ -79,8 +92,8 @@ class PriorityWeightedRouterTest {
         ApiKey.newBuilder().setId(1).addGroupIds(20).addGroupIds(21).addGroupIds(23).build();
 
     // Then
-    assertThat(router.route(view, key, "m").providerKey().getId()).isEqualTo(230);
-    assertThat(router.route(view, key, "public").upstreamModel()).isEqualTo("upstream-name");
+    assertThat(routeOnce(view, key, "m").providerKey().getId()).isEqualTo(230);
+    assertThat(routeOnce(view, key, "public").upstreamModel()).isEqualTo("upstream-name");
     assertThat(router.route(view, key, "other")).isNull();
     assertThat(router.models(view, key)).containsExactly("m", "public");
   }

@@ -103,7 +103,8 @@ public final class AdminApiBench {
               "adaptive: provider keys", "/admin/v1/adaptive-concurrency/provider-keys?limit=100"),
           new Endpoint("adaptive: summary", "/admin/v1/adaptive-concurrency/summary"),
           new Endpoint(
-              "adaptive: one provider key", "/admin/v1/provider-keys/{adaptive_key}/concurrency-stats"));
+              "adaptive: one provider key",
+              "/admin/v1/provider-keys/{adaptive_key}/concurrency-stats"));
 
   public static void main(String[] args) throws Exception {
     if (args.length > 0 && args[0].equals("table")) {

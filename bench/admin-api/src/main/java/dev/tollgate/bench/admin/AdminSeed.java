@@ -152,7 +152,8 @@ public final class AdminSeed {
       users(c);
       groups(c);
       providerKeys(c);
-      withoutPlainIndexes(c, List.of("api_key", "api_key_group"), () -> keys(c));
+      // The listing side table (V3) is filled by triggers on api_key: its indexes wait too.
+      withoutPlainIndexes(c, List.of("api_key", "api_key_group", "api_key_listing"), () -> keys(c));
       overrides(c);
       adjustments(c);
       withoutPlainIndexes(c, List.of("usage_minute"), () -> minuteUsage(c));
@@ -580,7 +581,8 @@ public final class AdminSeed {
             s.executeQuery(
                 "SELECT table_name FROM information_schema.columns WHERE table_schema = 'public'"
                     + " AND column_name = 'bucket_start' AND table_name LIKE 'usage\\_%'"
-                    + " AND table_name <> 'usage_minute' ORDER BY table_name")) {
+                    + " AND table_name <> 'usage_minute'"
+                    + " AND table_name NOT LIKE 'usage\\_scope\\_%' ORDER BY table_name")) {
       while (r.next()) {
         String table = r.getString(1);
         String unit = unitOf(table);
@@ -588,7 +590,7 @@ public final class AdminSeed {
           throw new IllegalStateException(
               "usage tier "
                   + table
-                  + ": cannot tell its bucket size from its name (hour, day, week, month)");
+                  + ": cannot tell its bucket size from its name (minute, hour, day, week, month)");
         }
         tiers.put(table, unit);
       }
@@ -619,13 +621,77 @@ public final class AdminSeed {
     for (var tier : tiers.entrySet()) {
       rollUp(c, tier.getKey(), tier.getValue());
     }
+    if (tiers.containsKey("usage_key_failure_hour")) {
+      // The flush writes only the hours in which a key failed.
+      try (Statement s = c.createStatement()) {
+        s.execute("DELETE FROM usage_key_failure_hour WHERE failure_requests = 0");
+      }
+    }
+    scopeRollUp(c, "usage_scope_minute", "usage_minute", "minute");
+    scopeRollUp(c, "usage_scope_hour", "seed_usage_hour", "hour");
+    scopeRollUp(c, "usage_scope_day", "seed_usage_hour", "day");
     try (Statement s = c.createStatement()) {
       s.execute("DROP TABLE seed_usage_hour");
     }
   }
 
+  /**
+   * Fills a per-scope usage tier (whole installation, user, group, provider key, model; see V4)
+   * from {@code source} the way the flush does: one aggregate over grouping sets.
+   */
+  private void scopeRollUp(Connection c, String table, String source, String unit)
+      throws Exception {
+    String counters =
+        "requests, success_requests, failure_requests, rate_limited_requests,"
+            + " estimated_requests, prompt_tokens, completion_tokens, total_tokens, latency_ms_sum";
+    StringBuilder sums = new StringBuilder();
+    for (String counter : counters.split(",\\s*")) {
+      sums.append(", sum(u.").append(counter).append(")");
+    }
+    String sql =
+        "INSERT INTO "
+            + table
+            + " (scope, subject, bucket_start, "
+            + counters
+            + ") SELECT CASE WHEN GROUPING(k.user_id) = 0 THEN 'user'"
+            + " WHEN GROUPING(p.group_id) = 0 THEN 'group'"
+            + " WHEN GROUPING(u.provider_key_id) = 0 THEN 'provider_key'"
+            + " WHEN GROUPING(u.model) = 0 THEN 'model' ELSE 'all' END,"
+            + " CASE WHEN GROUPING(k.user_id) = 0 THEN k.user_id::text"
+            + " WHEN GROUPING(p.group_id) = 0 THEN p.group_id::text"
+            + " WHEN GROUPING(u.provider_key_id) = 0 THEN u.provider_key_id::text"
+            + " WHEN GROUPING(u.model) = 0 THEN u.model ELSE '' END,"
+            + " date_trunc('"
+            + unit
+            + "', u.bucket_start)"
+            + sums
+            + " FROM "
+            + source
+            + " u JOIN api_key k ON k.id = u.key_id"
+            + " LEFT JOIN provider_key p ON p.id = u.provider_key_id"
+            + " GROUP BY date_trunc('"
+            + unit
+            + "', u.bucket_start),"
+            + " GROUPING SETS ((), (k.user_id), (p.group_id), (u.provider_key_id), (u.model))"
+            + " HAVING (GROUPING(p.group_id) = 1 OR p.group_id IS NOT NULL)"
+            + " AND (GROUPING(u.provider_key_id) = 1 OR u.provider_key_id <> 0)";
+    long[] rows = new long[1];
+    withoutPlainIndexes(
+        c,
+        List.of(table),
+        () -> {
+          try (Statement s = c.createStatement()) {
+            rows[0] = s.executeUpdate(sql);
+          }
+        });
+    log("%s (per scope and %s): %,d rows", table, unit, rows[0]);
+  }
+
   static String unitOf(String table) {
     String t = table.toLowerCase(Locale.ROOT);
+    if (t.contains("minute")) {
+      return "minute";
+    }
     if (t.contains("hour")) {
       return "hour";
     }
@@ -641,25 +707,32 @@ public final class AdminSeed {
     return null;
   }
 
+  private static final List<String> SCRATCH_COUNTERS =
+      List.of(
+          "requests",
+          "success_requests",
+          "failure_requests",
+          "prompt_tokens",
+          "completion_tokens",
+          "total_tokens",
+          "latency_ms_sum",
+          "rate_limited_requests",
+          "estimated_requests");
+
+  /**
+   * Fills one tier from usage_minute (a minute tier) or the month of hourly rows. Columns map by
+   * name: bucket_start is truncated to the tier's unit, key_id / provider_key_id / model are kept,
+   * user_id and group_id come from the key and provider key, counters are summed. A tier with
+   * {@code scope} and {@code subject} columns gets one row per bucket for each scope ('all', each
+   * user, group, provider key and model); a tier of failures only keeps the buckets with some.
+   */
   private void rollUp(Connection c, String table, String unit) throws Exception {
-    List<String> scratch =
-        List.of(
-            "bucket_start",
-            "key_id",
-            "provider_key_id",
-            "model",
-            "requests",
-            "success_requests",
-            "failure_requests",
-            "prompt_tokens",
-            "completion_tokens",
-            "total_tokens",
-            "latency_ms_sum",
-            "rate_limited_requests",
-            "estimated_requests");
+    String source = unit.equals("minute") ? "usage_minute" : "seed_usage_hour";
+    String bucket = "date_trunc('" + unit + "', u.bucket_start)";
     List<String> columns = new ArrayList<>();
     List<String> select = new ArrayList<>();
     List<String> groupBy = new ArrayList<>();
+    boolean scoped = false;
     try (PreparedStatement s =
         c.prepareStatement(
             "SELECT column_name, is_nullable = 'YES' OR column_default IS NOT NULL"
@@ -673,12 +746,16 @@ public final class AdminSeed {
           String expression;
           boolean dimension = true;
           switch (column) {
-            case "bucket_start" -> expression = "date_trunc('" + unit + "', u.bucket_start)";
+            case "bucket_start" -> expression = bucket;
             case "key_id", "provider_key_id", "model" -> expression = "u." + column;
             case "user_id" -> expression = "k.user_id";
             case "group_id" -> expression = "coalesce(p.group_id, 0)";
+            case "scope", "subject" -> {
+              scoped = true;
+              expression = column;
+            }
             default -> {
-              if (scratch.contains(column)) {
+              if (SCRATCH_COUNTERS.contains(column)) {
                 expression = "sum(u." + column + ")";
                 dimension = false;
               } else if (optional) {
@@ -700,16 +777,71 @@ public final class AdminSeed {
         }
       }
     }
-    String sql =
-        "INSERT INTO "
-            + table
-            + " ("
-            + String.join(", ", columns)
-            + ") SELECT "
-            + String.join(", ", select)
-            + " FROM seed_usage_hour u JOIN api_key k ON k.id = u.key_id"
-            + " LEFT JOIN provider_key p ON p.id = u.provider_key_id GROUP BY "
-            + String.join(", ", groupBy);
+    String from =
+        " FROM "
+            + source
+            + " u JOIN api_key k ON k.id = u.key_id"
+            + " LEFT JOIN provider_key p ON p.id = u.provider_key_id";
+    String having =
+        table.contains("failure")
+            ? " HAVING sum(u.failure_requests) > 0 OR sum(u.rate_limited_requests) > 0"
+            : "";
+    String sql;
+    if (scoped) {
+      // One SELECT per scope, its subject as text; requests that reached no upstream (provider
+      // key 0) have no group or provider-key row.
+      String[][] scopes = {
+        {"'all'", "''", ""},
+        {"'user'", "k.user_id::text", ""},
+        {"'group'", "p.group_id::text", " WHERE p.id IS NOT NULL"},
+        {"'provider_key'", "u.provider_key_id::text", " WHERE u.provider_key_id <> 0"},
+        {"'model'", "u.model", ""}
+      };
+      List<String> parts = new ArrayList<>();
+      for (String[] scope : scopes) {
+        List<String> scopeSelect = new ArrayList<>();
+        List<String> scopeGroup = new ArrayList<>();
+        for (int i = 0; i < columns.size(); i++) {
+          String expression =
+              switch (columns.get(i)) {
+                case "scope" -> scope[0];
+                case "subject" -> scope[1];
+                default -> select.get(i);
+              };
+          scopeSelect.add(expression);
+          if (groupBy.contains(select.get(i)) && !columns.get(i).equals("scope")) {
+            scopeGroup.add(columns.get(i).equals("subject") ? scope[1] : expression);
+          }
+        }
+        scopeGroup.removeIf(e -> e.equals("''"));
+        parts.add(
+            "SELECT "
+                + String.join(", ", scopeSelect)
+                + from
+                + scope[2]
+                + " GROUP BY "
+                + String.join(", ", scopeGroup));
+      }
+      sql =
+          "INSERT INTO "
+              + table
+              + " ("
+              + String.join(", ", columns)
+              + ") "
+              + String.join(" UNION ALL ", parts);
+    } else {
+      sql =
+          "INSERT INTO "
+              + table
+              + " ("
+              + String.join(", ", columns)
+              + ") SELECT "
+              + String.join(", ", select)
+              + from
+              + " GROUP BY "
+              + String.join(", ", groupBy)
+              + having;
+    }
     long[] rows = new long[1];
     withoutPlainIndexes(
         c,
@@ -719,7 +851,7 @@ public final class AdminSeed {
             rows[0] = s.executeUpdate(sql);
           }
         });
-    log("%s (per %s): %,d rows", table, unit, rows[0]);
+    log("%s (per %s, from %s): %,d rows", table, unit, source, rows[0]);
   }
 
   private void errors(Connection c) throws Exception {
@@ -780,13 +912,16 @@ public final class AdminSeed {
     return weights.length - 1;
   }
 
-  /** Drops the plain (non-constraint) indexes of the tables, runs the fill, rebuilds them. */
+  /**
+   * Drops the plain (non-constraint) indexes of the tables (those that exist), runs the fill,
+   * rebuilds them.
+   */
   private void withoutPlainIndexes(Connection c, List<String> tables, Fill fill) throws Exception {
     List<String[]> indexes = new ArrayList<>();
     try (PreparedStatement s =
         c.prepareStatement(
             "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i"
-                + " WHERE i.indrelid = ?::regclass AND NOT EXISTS"
+                + " WHERE i.indrelid = to_regclass(?) AND NOT EXISTS"
                 + " (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)")) {
       for (String table : tables) {
         s.setString(1, table);

@@ -16,6 +16,8 @@ import io.vertx.core.http.HttpServerResponse;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntFunction;
 
@@ -38,8 +40,14 @@ import java.util.function.IntFunction;
  * <p>A request can steer the stub with a top-level {@code "x_stub"} object: {@code status} (answer
  * with that HTTP status and an API-shaped error), {@code delay_ms} (before the first byte), {@code
  * chunk_delay_ms} (between streamed events), {@code token_chars} (characters per output token, for
- * large answers; default 3, the token text being "tok"). Streams respect back-pressure: a slow
- * reader slows the stub down rather than filling its memory.
+ * large answers; default 3, the token text being "tok"), {@code headers} (an object of response
+ * headers to add, e.g. a 429's {@code retry-after} or {@code x-ratelimit-*}), and {@code
+ * max_concurrent} (when more requests carrying it are in flight on this stub than that, answer 429
+ * the way a provider refuses for concurrency: rate windows with room left, so {@code
+ * x-ratelimit-remaining-requests} and {@code -tokens} above 0). {@link #maxInFlight} reports the
+ * most such requests that were ever in flight at once. {@code only_port} limits the steering to the
+ * stub listening on that port (tests with several upstreams); others answer normally. Streams
+ * respect back-pressure: a slow reader slows the stub down rather than filling its memory.
  *
  * <p>Configuration: {@code STUB_PORT} (default 9090), {@code STUB_API_KEY} (when set, requests
  * without {@code Authorization: Bearer <it>}, or {@code x-api-key: <it>} on {@code /messages}, get
@@ -56,9 +64,28 @@ public final class StubUpstream extends AbstractVerticle {
   private final StubJournal journal;
   private final AtomicLong ids = new AtomicLong();
 
-  StubUpstream(String apiKey, StubJournal journal) {
+  /** Requests carrying {@code x_stub.max_concurrent} in flight, shared by a deployment's loops. */
+  private final AtomicInteger capped;
+
+  private final AtomicInteger cappedPeak;
+
+  private static final java.util.Map<String, AtomicInteger> PEAKS =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  StubUpstream(String apiKey, StubJournal journal, AtomicInteger capped, AtomicInteger cappedPeak) {
     this.apiKey = apiKey == null || apiKey.isBlank() ? null : apiKey;
     this.journal = journal;
+    this.capped = capped;
+    this.cappedPeak = cappedPeak;
+  }
+
+  /**
+   * The most requests carrying {@code x_stub.max_concurrent} that the deployment listening on
+   * {@code port} admitted at once (refused ones not counted).
+   */
+  public static int maxInFlight(int port) {
+    AtomicInteger peak = PEAKS.get(Integer.toString(port));
+    return peak == null ? 0 : peak.get();
   }
 
   public static void main(String[] args) {
@@ -89,8 +116,11 @@ public final class StubUpstream extends AbstractVerticle {
   /** As {@link #deploy(Vertx, int, int, String)}, recording what it sees in {@code journal}. */
   public static Future<String> deploy(
       Vertx vertx, int port, int instances, String apiKey, StubJournal journal) {
+    AtomicInteger capped = new AtomicInteger();
+    AtomicInteger peak = new AtomicInteger();
+    PEAKS.put(Integer.toString(port), peak);
     return vertx.deployVerticle(
-        () -> new StubUpstream(apiKey, journal),
+        () -> new StubUpstream(apiKey, journal, capped, peak),
         new DeploymentOptions()
             .setInstances(instances)
             .setConfig(new io.vertx.core.json.JsonObject().put("port", port)));
@@ -139,12 +169,18 @@ public final class StubUpstream extends AbstractVerticle {
     String path = request.path();
     Api api = Api.of(path);
     HttpServerResponse response = request.response();
+    // Vert.x keeps one close and one end handler per response: whoever needs to know when the
+    // answer ends (the journal, a concurrency slot) chains onto this.
+    Runnable ended;
     if (journal != null) {
       String requestId = request.getHeader("x-request-id");
       journal.received(requestId, request.headers());
-      response.closeHandler(v -> journal.ended(requestId, response.ended()));
-      response.endHandler(v -> journal.ended(requestId, response.ended()));
+      ended = () -> journal.ended(requestId, response.ended());
+    } else {
+      ended = () -> {};
     }
+    response.closeHandler(v -> ended.run());
+    response.endHandler(v -> ended.run());
     if (apiKey != null && !authorized(request, api)) {
       error(response, api, 401, "invalid_api_key", "Incorrect API key provided.");
       return;
@@ -154,7 +190,7 @@ public final class StubUpstream extends AbstractVerticle {
     if (request.method().name().equals("GET") && path.endsWith("/models")) {
       models(response);
     } else if (request.method().name().equals("POST") && api != null) {
-      request.body().onSuccess(body -> answer(response, api, body, written));
+      request.body().onSuccess(body -> answer(response, api, body, written, ended));
     } else {
       error(response, null, 404, "not_found", "No route for " + request.method() + " " + path);
     }
@@ -180,7 +216,8 @@ public final class StubUpstream extends AbstractVerticle {
     response.putHeader("Content-Type", "application/json").end(list.toString());
   }
 
-  private void answer(HttpServerResponse response, Api api, Buffer body, AtomicLong written) {
+  private void answer(
+      HttpServerResponse response, Api api, Buffer body, AtomicLong written, Runnable ended) {
     JsonNode request;
     try {
       request = JSON.readTree(body.getBytes());
@@ -188,9 +225,49 @@ public final class StubUpstream extends AbstractVerticle {
       error(response, api, 400, "invalid_json", "Request body is not JSON.");
       return;
     }
-    JsonNode steer = request.path("x_stub");
+    JsonNode asked = request.path("x_stub");
+    int onlyPort = asked.path("only_port").asInt(0);
+    // Steering meant for another stub (a test with several upstreams): answer normally.
+    JsonNode steer =
+        onlyPort != 0 && onlyPort != config().getInteger("port")
+            ? com.fasterxml.jackson.databind.node.MissingNode.getInstance()
+            : asked;
     int status = steer.path("status").asInt(200);
     long delayMs = steer.path("delay_ms").asLong(0);
+    for (var header : steer.path("headers").properties()) {
+      response.putHeader(header.getKey(), header.getValue().asText());
+    }
+    int maxConcurrent = steer.path("max_concurrent").asInt(0);
+    if (maxConcurrent > 0) {
+      int inFlight = capped.incrementAndGet();
+      if (inFlight > maxConcurrent) {
+        capped.decrementAndGet();
+        response
+            .putHeader("x-ratelimit-remaining-requests", "499")
+            .putHeader("x-ratelimit-remaining-tokens", "199000");
+        error(response, api, 429, "rate_limit_exceeded", "Too many concurrent requests.");
+        return;
+      }
+      cappedPeak.accumulateAndGet(inFlight, Math::max);
+      // Whichever comes first, once: the answer ends, or the caller goes away.
+      AtomicBoolean released = new AtomicBoolean();
+      Runnable release =
+          () -> {
+            if (released.compareAndSet(false, true)) {
+              capped.decrementAndGet();
+            }
+          };
+      response.closeHandler(
+          v -> {
+            release.run();
+            ended.run();
+          });
+      response.endHandler(
+          v -> {
+            release.run();
+            ended.run();
+          });
+    }
     Runnable answer =
         () -> {
           if (status != 200) {
