@@ -2,7 +2,9 @@ package dev.tollgate.controlplane.concurrency;
 
 import static dev.tollgate.controlplane.admin.AdminApi.asOperator;
 import static dev.tollgate.controlplane.admin.AdminApi.createGroup;
+import static dev.tollgate.controlplane.admin.AdminApi.createOperatorToken;
 import static dev.tollgate.controlplane.admin.AdminApi.createProviderKey;
+import static dev.tollgate.controlplane.admin.AdminApi.withToken;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
@@ -192,6 +194,19 @@ class AdaptiveConcurrencyResourceTest {
     given().get("/admin/v1/adaptive-concurrency/provider-keys").then().statusCode(401);
     given().get("/admin/v1/adaptive-concurrency/summary").then().statusCode(401);
     given().get("/admin/v1/provider-keys/1/concurrency-stats").then().statusCode(401);
+  }
+
+  @Test
+  void viewerTokenReadsAdaptiveConcurrency() {
+    String viewer = createOperatorToken("viewer");
+    long key = createProviderKey(createGroup(), "sk-viewer-1212");
+
+    withToken(viewer).get("/admin/v1/adaptive-concurrency/provider-keys").then().statusCode(200);
+    withToken(viewer).get("/admin/v1/adaptive-concurrency/summary").then().statusCode(200);
+    withToken(viewer)
+        .get("/admin/v1/provider-keys/" + key + "/concurrency-stats")
+        .then()
+        .statusCode(200);
   }
 
   private static JsonPath list(String query) {

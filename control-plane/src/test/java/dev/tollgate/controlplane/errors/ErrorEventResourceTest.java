@@ -1,6 +1,8 @@
 package dev.tollgate.controlplane.errors;
 
 import static dev.tollgate.controlplane.admin.AdminApi.asOperator;
+import static dev.tollgate.controlplane.admin.AdminApi.createOperatorToken;
+import static dev.tollgate.controlplane.admin.AdminApi.withToken;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
@@ -289,6 +291,25 @@ class ErrorEventResourceTest {
         .get("/admin/v1/errors/lookup?key_id=1&timestamp=2030-03-01T12:00:00Z")
         .then()
         .statusCode(401);
+  }
+
+  @Test
+  void viewerTokenReadsErrors() throws SQLException {
+    // Given a read-only operator token and an error
+    String viewer = createOperatorToken("viewer");
+    long key = freshKeyId();
+    long id = insert(key, T0, 500, "m", null);
+
+    // When / Then both reads answer it
+    withToken(viewer)
+        .get("/admin/v1/errors?key_id=" + key)
+        .then()
+        .statusCode(200)
+        .body("items[0].id", equalTo((int) id));
+    withToken(viewer)
+        .get("/admin/v1/errors/lookup?key_id=" + key + "&timestamp=2030-03-01T12:00:00Z")
+        .then()
+        .statusCode(200);
   }
 
   private static JsonPath page(String query) {

@@ -1,7 +1,9 @@
 package dev.tollgate.controlplane.ratelimit;
 
 import static dev.tollgate.controlplane.admin.AdminApi.asOperator;
+import static dev.tollgate.controlplane.admin.AdminApi.createOperatorToken;
 import static dev.tollgate.controlplane.admin.AdminApi.unique;
+import static dev.tollgate.controlplane.admin.AdminApi.withToken;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
@@ -160,6 +162,16 @@ class RpmStatusResourceTest {
         .then()
         .statusCode(200)
         .body("id", equalTo((int) user));
+  }
+
+  @Test
+  void viewerTokenReadsRpmStatus() {
+    String viewer = createOperatorToken("viewer");
+    long user = user(0);
+    long key = key(user, 0, List.of(group(0)));
+
+    withToken(viewer).get("/admin/v1/keys/" + key + "/rpm-status").then().statusCode(200);
+    withToken(viewer).get("/admin/v1/users/" + user + "/rpm-status").then().statusCode(200);
   }
 
   private static void assertScope(

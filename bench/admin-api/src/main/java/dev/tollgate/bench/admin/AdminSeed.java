@@ -45,6 +45,13 @@ public final class AdminSeed {
 
   static final String MARKER = "tollgate-admin-seed v1";
 
+  /**
+   * Flyway's per-migration INFO lines would drown the seeder's own progress. Held in a field: JUL
+   * keeps loggers weakly, and a collected one forgets its level.
+   */
+  private static final java.util.logging.Logger FLYWAY_LOG =
+      java.util.logging.Logger.getLogger("org.flywaydb");
+
   /** The key the benchmark uses for per-key endpoints: it is in every minute bucket. */
   static final int HOT_KEYS = 20;
 
@@ -87,8 +94,7 @@ public final class AdminSeed {
   }
 
   public static void main(String[] args) throws Exception {
-    // Flyway's per-migration INFO lines would drown the seeder's own progress.
-    java.util.logging.Logger.getLogger("org.flywaydb").setLevel(java.util.logging.Level.WARNING);
+    FLYWAY_LOG.setLevel(java.util.logging.Level.WARNING);
     Options options = Options.parse(args);
     AdminSeed seed = new AdminSeed(options);
     if (options.check) {
@@ -621,12 +627,6 @@ public final class AdminSeed {
     for (var tier : tiers.entrySet()) {
       rollUp(c, tier.getKey(), tier.getValue());
     }
-    if (tiers.containsKey("usage_key_failure_hour")) {
-      // The flush writes only the hours in which a key failed.
-      try (Statement s = c.createStatement()) {
-        s.execute("DELETE FROM usage_key_failure_hour WHERE failure_requests = 0");
-      }
-    }
     scopeRollUp(c, "usage_scope_minute", "usage_minute", "minute");
     scopeRollUp(c, "usage_scope_hour", "seed_usage_hour", "hour");
     scopeRollUp(c, "usage_scope_day", "seed_usage_hour", "day");
@@ -722,9 +722,9 @@ public final class AdminSeed {
   /**
    * Fills one tier from usage_minute (a minute tier) or the month of hourly rows. Columns map by
    * name: bucket_start is truncated to the tier's unit, key_id / provider_key_id / model are kept,
-   * user_id and group_id come from the key and provider key, counters are summed. A tier with
-   * {@code scope} and {@code subject} columns gets one row per bucket for each scope ('all', each
-   * user, group, provider key and model); a tier of failures only keeps the buckets with some.
+   * user_id and group_id come from the key and provider key, counters are summed; a tier of
+   * failures keeps only the buckets with some, as the flush writes it. The per-scope tiers have
+   * their own roll-up ({@link #scopeRollUp}).
    */
   private void rollUp(Connection c, String table, String unit) throws Exception {
     String source = unit.equals("minute") ? "usage_minute" : "seed_usage_hour";
@@ -732,7 +732,6 @@ public final class AdminSeed {
     List<String> columns = new ArrayList<>();
     List<String> select = new ArrayList<>();
     List<String> groupBy = new ArrayList<>();
-    boolean scoped = false;
     try (PreparedStatement s =
         c.prepareStatement(
             "SELECT column_name, is_nullable = 'YES' OR column_default IS NOT NULL"
@@ -750,10 +749,6 @@ public final class AdminSeed {
             case "key_id", "provider_key_id", "model" -> expression = "u." + column;
             case "user_id" -> expression = "k.user_id";
             case "group_id" -> expression = "coalesce(p.group_id, 0)";
-            case "scope", "subject" -> {
-              scoped = true;
-              expression = column;
-            }
             default -> {
               if (SCRATCH_COUNTERS.contains(column)) {
                 expression = "sum(u." + column + ")";
@@ -782,66 +777,18 @@ public final class AdminSeed {
             + source
             + " u JOIN api_key k ON k.id = u.key_id"
             + " LEFT JOIN provider_key p ON p.id = u.provider_key_id";
-    String having =
-        table.contains("failure")
-            ? " HAVING sum(u.failure_requests) > 0 OR sum(u.rate_limited_requests) > 0"
-            : "";
-    String sql;
-    if (scoped) {
-      // One SELECT per scope, its subject as text; requests that reached no upstream (provider
-      // key 0) have no group or provider-key row.
-      String[][] scopes = {
-        {"'all'", "''", ""},
-        {"'user'", "k.user_id::text", ""},
-        {"'group'", "p.group_id::text", " WHERE p.id IS NOT NULL"},
-        {"'provider_key'", "u.provider_key_id::text", " WHERE u.provider_key_id <> 0"},
-        {"'model'", "u.model", ""}
-      };
-      List<String> parts = new ArrayList<>();
-      for (String[] scope : scopes) {
-        List<String> scopeSelect = new ArrayList<>();
-        List<String> scopeGroup = new ArrayList<>();
-        for (int i = 0; i < columns.size(); i++) {
-          String expression =
-              switch (columns.get(i)) {
-                case "scope" -> scope[0];
-                case "subject" -> scope[1];
-                default -> select.get(i);
-              };
-          scopeSelect.add(expression);
-          if (groupBy.contains(select.get(i)) && !columns.get(i).equals("scope")) {
-            scopeGroup.add(columns.get(i).equals("subject") ? scope[1] : expression);
-          }
-        }
-        scopeGroup.removeIf(e -> e.equals("''"));
-        parts.add(
-            "SELECT "
-                + String.join(", ", scopeSelect)
-                + from
-                + scope[2]
-                + " GROUP BY "
-                + String.join(", ", scopeGroup));
-      }
-      sql =
-          "INSERT INTO "
-              + table
-              + " ("
-              + String.join(", ", columns)
-              + ") "
-              + String.join(" UNION ALL ", parts);
-    } else {
-      sql =
-          "INSERT INTO "
-              + table
-              + " ("
-              + String.join(", ", columns)
-              + ") SELECT "
-              + String.join(", ", select)
-              + from
-              + " GROUP BY "
-              + String.join(", ", groupBy)
-              + having;
-    }
+    String having = table.contains("failure") ? " HAVING sum(u.failure_requests) > 0" : "";
+    String sql =
+        "INSERT INTO "
+            + table
+            + " ("
+            + String.join(", ", columns)
+            + ") SELECT "
+            + String.join(", ", select)
+            + from
+            + " GROUP BY "
+            + String.join(", ", groupBy)
+            + having;
     long[] rows = new long[1];
     withoutPlainIndexes(
         c,
@@ -1073,8 +1020,12 @@ public final class AdminSeed {
       return minuteRows >= 0 ? minuteRows : (int) Math.max(50, Math.min(2_000, keys / 500));
     }
 
+    /**
+     * Usage rows per hour of the month that fills the coarser tiers: as many as per minute, which
+     * keeps a 1M-key seed within minutes (the roll-ups into six V4 tiers dominate its time).
+     */
     int hourRows() {
-      return hourRows >= 0 ? hourRows : 3 * minuteRows();
+      return hourRows >= 0 ? hourRows : minuteRows();
     }
 
     String describe() {
