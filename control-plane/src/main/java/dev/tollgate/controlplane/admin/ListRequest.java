@@ -2,8 +2,6 @@ package dev.tollgate.controlplane.admin;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
 import java.util.Base64;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -146,20 +144,24 @@ public record ListRequest(
       excluded = spec.defaultExcluded();
     }
     Long userId =
-        spec.userFilter() ? id("user_id", params.userId) : refuse("user_id", params.userId);
+        spec.userFilter()
+            ? QueryParameters.id("user_id", params.userId)
+            : refuse("user_id", params.userId);
     Long groupId =
-        spec.groupFilter() ? id("group_id", params.groupId) : refuse("group_id", params.groupId);
+        spec.groupFilter()
+            ? QueryParameters.id("group_id", params.groupId)
+            : refuse("group_id", params.groupId);
     String search = spec.search() ? search(params.search) : refuse("search", params.search);
-    Instant createdFrom = instant("created_from", params.createdFrom);
-    Instant createdTo = instant("created_to", params.createdTo);
+    Instant createdFrom = QueryParameters.instant("created_from", params.createdFrom);
+    Instant createdTo = QueryParameters.instant("created_to", params.createdTo);
     range("created_to", createdFrom, createdTo);
     Instant lastUsedFrom =
         spec.lastUsed()
-            ? instant("last_used_from", params.lastUsedFrom)
+            ? QueryParameters.instant("last_used_from", params.lastUsedFrom)
             : refuse("last_used_from", params.lastUsedFrom);
     Instant lastUsedTo =
         spec.lastUsed()
-            ? instant("last_used_to", params.lastUsedTo)
+            ? QueryParameters.instant("last_used_to", params.lastUsedTo)
             : refuse("last_used_to", params.lastUsedTo);
     range("last_used_to", lastUsedFrom, lastUsedTo);
     return new ListRequest(
@@ -187,26 +189,8 @@ public record ListRequest(
   }
 
   private static int bounded(String name, String value, int fallback, int min, int max) {
-    if (value == null) {
-      return fallback;
-    }
-    int parsed;
-    try {
-      parsed = Integer.parseInt(value);
-    } catch (NumberFormatException e) {
-      throw ProblemException.badRequest(name, name + " must be an integer, got \"" + value + "\"");
-    }
-    if (parsed < min || parsed > max) {
-      throw ProblemException.badRequest(
-          name,
-          name
-              + (max == Integer.MAX_VALUE
-                  ? " must be >= " + min
-                  : " must be between " + min + " and " + max)
-              + ", got "
-              + parsed);
-    }
-    return parsed;
+    Integer parsed = QueryParameters.integer(name, value, min, max);
+    return parsed == null ? fallback : parsed;
   }
 
   private static Set<String> statuses(String name, String value, Spec spec) {
@@ -225,21 +209,6 @@ public record ListRequest(
     return Set.copyOf(result);
   }
 
-  private static Long id(String name, String value) {
-    if (value == null) {
-      return null;
-    }
-    try {
-      long id = Long.parseLong(value);
-      if (id >= 1) {
-        return id;
-      }
-    } catch (NumberFormatException e) {
-      // answered below
-    }
-    throw ProblemException.badRequest(name, name + " must be a positive id, got \"" + value + "\"");
-  }
-
   private static String search(String value) {
     if (value == null) {
       return null;
@@ -255,22 +224,6 @@ public record ListRequest(
               + " characters (shorter would match nearly everything)");
     }
     return trimmed;
-  }
-
-  private static Instant instant(String name, String value) {
-    if (value == null) {
-      return null;
-    }
-    try {
-      return OffsetDateTime.parse(value).toInstant();
-    } catch (DateTimeParseException e) {
-      throw ProblemException.badRequest(
-          name,
-          name
-              + " must be an ISO-8601 instant such as 2026-11-01T00:00:00Z, got \""
-              + value
-              + "\"");
-    }
   }
 
   private static void range(String name, Instant from, Instant to) {

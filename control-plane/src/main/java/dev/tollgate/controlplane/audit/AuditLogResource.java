@@ -4,9 +4,11 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tollgate.controlplane.admin.CursorPageView;
+import dev.tollgate.controlplane.admin.KeysetCursor;
 import dev.tollgate.controlplane.admin.ListRequest;
 import dev.tollgate.controlplane.admin.Problem;
 import dev.tollgate.controlplane.admin.ProblemException;
+import dev.tollgate.controlplane.admin.QueryParameters;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
@@ -19,9 +21,7 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import javax.sql.DataSource;
 import org.eclipse.microprofile.openapi.annotations.Operation;
@@ -72,13 +72,14 @@ public class AuditLogResource {
           String actor,
       @Parameter(description = "At or after this ISO-8601 instant") @QueryParam("from") String from,
       @Parameter(description = "Before this ISO-8601 instant") @QueryParam("to") String to) {
-    int size = limit(limit);
-    long before = cursor == null ? Long.MAX_VALUE : cursor(cursor);
+    int size =
+        QueryParameters.limit("limit", limit, ListRequest.DEFAULT_SIZE, ListRequest.MAX_SIZE);
+    long before = cursor == null ? Long.MAX_VALUE : KeysetCursor.decodeId("cursor", cursor);
     if (entityId != null && entityType == null) {
       throw ProblemException.badRequest("entity_id", "entity_id needs entity_type");
     }
-    Instant fromInstant = instant("from", from);
-    Instant toInstant = instant("to", to);
+    Instant fromInstant = QueryParameters.instant("from", from);
+    Instant toInstant = QueryParameters.instant("to", to);
     if (fromInstant != null && toInstant != null && !fromInstant.isBefore(toInstant)) {
       throw ProblemException.badRequest("to", "to must be after from");
     }
@@ -136,12 +137,7 @@ public class AuditLogResource {
     } catch (SQLException e) {
       throw new IllegalStateException("cannot read the audit log", e);
     }
-    String next =
-        more
-            ? Base64.getUrlEncoder()
-                .withoutPadding()
-                .encodeToString(Long.toString(items.get(items.size() - 1).id()).getBytes())
-            : null;
+    String next = more ? KeysetCursor.encodeId(items.get(items.size() - 1).id()) : null;
     return new CursorPageView<>(items, next);
   }
 
@@ -153,46 +149,6 @@ public class AuditLogResource {
       return json.readTree(text);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("audit_log holds invalid JSON", e);
-    }
-  }
-
-  private static int limit(String value) {
-    if (value == null) {
-      return ListRequest.DEFAULT_SIZE;
-    }
-    try {
-      int parsed = Integer.parseInt(value);
-      if (parsed >= 1 && parsed <= ListRequest.MAX_SIZE) {
-        return parsed;
-      }
-    } catch (NumberFormatException e) {
-      // answered below
-    }
-    throw ProblemException.badRequest(
-        "limit", "limit must be an integer between 1 and " + ListRequest.MAX_SIZE);
-  }
-
-  private static long cursor(String value) {
-    try {
-      long id = Long.parseLong(new String(Base64.getUrlDecoder().decode(value)));
-      if (id > 0) {
-        return id;
-      }
-    } catch (IllegalArgumentException e) {
-      // answered below (NumberFormatException is one too)
-    }
-    throw ProblemException.badRequest("cursor", "cursor is not a next_cursor this list returned");
-  }
-
-  private static Instant instant(String name, String value) {
-    if (value == null) {
-      return null;
-    }
-    try {
-      return OffsetDateTime.parse(value).toInstant();
-    } catch (DateTimeParseException e) {
-      throw ProblemException.badRequest(
-          name, name + " must be an ISO-8601 instant such as 2026-11-01T00:00:00Z");
     }
   }
 }
