@@ -6,4 +6,22 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 scripts/services.sh
+
+# OpenAiNodeClientTest drives the gateway with the openai npm package: it needs node and npm (it is
+# skipped, not failed, where node is missing, so install them here rather than lose the check).
+# Debian's npm brings a few hundred small node-* packages: a minute or two on a fresh machine.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1; then
+    sudo_if_needed=()
+    [[ $(id -u) -eq 0 ]] || sudo_if_needed=(sudo -n)
+    echo "test: apt-get install nodejs npm" >&2
+    "${sudo_if_needed[@]}" apt-get update -qq &&
+      "${sudo_if_needed[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+        --no-install-recommends nodejs npm >/dev/null ||
+      echo "test: WARNING: could not install nodejs and npm; OpenAiNodeClientTest will be skipped" >&2
+  else
+    echo "test: WARNING: node/npm missing and no apt-get; OpenAiNodeClientTest will be skipped" >&2
+  fi
+fi
+
 exec ./mvnw -B --no-transfer-progress verify "$@"

@@ -208,7 +208,8 @@ public final class FakeControlPlane {
               .setFailureRequests(sum.getFailureRequests() + c.getFailureRequests())
               .setPromptTokens(sum.getPromptTokens() + c.getPromptTokens())
               .setCompletionTokens(sum.getCompletionTokens() + c.getCompletionTokens())
-              .setTotalTokens(sum.getTotalTokens() + c.getTotalTokens());
+              .setTotalTokens(sum.getTotalTokens() + c.getTotalTokens())
+              .setEstimatedRequests(sum.getEstimatedRequests() + c.getEstimatedRequests());
         }
       }
     }

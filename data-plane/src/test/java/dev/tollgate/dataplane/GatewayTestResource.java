@@ -1,5 +1,6 @@
 package dev.tollgate.dataplane;
 
+import dev.tollgate.bench.stub.StubJournal;
 import dev.tollgate.bench.stub.StubUpstream;
 import dev.tollgate.proto.config.v1.ProviderGroup;
 import dev.tollgate.proto.config.v1.ProviderKey;
@@ -39,7 +40,19 @@ public class GatewayTestResource implements QuarkusTestResourceLifecycleManager 
   /** An active group serving keyless-model with no provider key at all. */
   public static final long KEYLESS_GROUP = 14;
 
+  /**
+   * Platform anthropic: serves claude-stub (sent upstream as claude-stub-upstream) on /messages.
+   */
+  public static final long ANTHROPIC_GROUP = 15;
+
+  /**
+   * Serves throttled-model through a provider key of its own on the stub, so tests that make the
+   * stub answer 429 or 5xx cool down or trip only that key, never the one of STUB_GROUP.
+   */
+  public static final long THROTTLED_GROUP = 16;
+
   public static final long STUB_PROVIDER_KEY = 100;
+  public static final long ANTHROPIC_PROVIDER_KEY = 150;
   public static final long UNREACHABLE_PROVIDER_KEY = 110;
 
   /** Client keys by purpose: id and secret. Tests that count usage each have their own. */
@@ -63,6 +76,28 @@ public class GatewayTestResource implements QuarkusTestResourceLifecycleManager 
   public static final long FLUSH_KEY = 10;
   public static final String FLUSH_SECRET = "tg-flush";
   public static final String MODELS_SECRET = "tg-models";
+
+  /** Keys of the API-surface, client-library and streaming tests, each counted on its own. */
+  public static final long SURFACE_KEY = 40;
+
+  public static final String SURFACE_SECRET = "tg-surface";
+  public static final long ANTHROPIC_KEY = 41;
+  public static final String ANTHROPIC_SECRET = "tg-anthropic";
+  public static final long DISCONNECT_KEY = 42;
+  public static final String DISCONNECT_SECRET = "tg-disconnect";
+  public static final long OPENAI_JAVA_KEY = 43;
+  public static final String OPENAI_JAVA_SECRET = "tg-openai-java";
+  public static final long OPENAI_NODE_KEY = 44;
+  public static final String OPENAI_NODE_SECRET = "tg-openai-node";
+
+  /** May use only gpt-4o-mini, claude-stub and keyless-model of its groups. */
+  public static final String ALLOWED_MODELS_SECRET = "tg-allowed-models";
+
+  public static final long BIG_STREAM_KEY = 46;
+  public static final String BIG_STREAM_SECRET = "tg-big-stream";
+
+  /** What the stub upstream saw, by request id. */
+  public static final StubJournal upstreamJournal = new StubJournal();
 
   /** Denied from loopback, where the tests send from. */
   public static final String LOOPBACK_DENIED_SECRET = "tg-loopback-denied";
@@ -89,7 +124,7 @@ public class GatewayTestResource implements QuarkusTestResourceLifecycleManager 
       int upstreamPort = freePort();
       int closedPort = freePort();
       upstreamVertx = Vertx.vertx();
-      StubUpstream.deploy(upstreamVertx, upstreamPort, 1, PROVIDER_SECRET)
+      StubUpstream.deploy(upstreamVertx, upstreamPort, 1, PROVIDER_SECRET, upstreamJournal)
           .toCompletionStage()
           .toCompletableFuture()
           .get(10, TimeUnit.SECONDS);
@@ -144,7 +179,17 @@ public class GatewayTestResource implements QuarkusTestResourceLifecycleManager 
             .putModelMapping("alias-model", "gpt-4o")
             .setStatus(Status.STATUS_ACTIVE)
             .build());
+    cp.put(
+        ProviderGroup.newBuilder()
+            .setId(ANTHROPIC_GROUP)
+            .setName("anthropic-stub")
+            .setPlatform("anthropic")
+            .addModels("claude-stub")
+            .putModelMapping("claude-stub", "claude-stub-upstream")
+            .setStatus(Status.STATUS_ACTIVE)
+            .build());
     cp.put(group(UNREACHABLE_GROUP, "unreachable-model", Status.STATUS_ACTIVE));
+    cp.put(group(THROTTLED_GROUP, "throttled-model", Status.STATUS_ACTIVE));
     cp.put(group(WRONG_SECRET_GROUP, "refused-model", Status.STATUS_ACTIVE));
     cp.put(group(DISABLED_GROUP, "disabled-model", Status.STATUS_DISABLED));
     cp.put(group(KEYLESS_GROUP, "keyless-model", Status.STATUS_ACTIVE));
@@ -160,12 +205,22 @@ public class GatewayTestResource implements QuarkusTestResourceLifecycleManager 
             1));
     cp.put(providerKey(120, WRONG_SECRET_GROUP, stubBaseUrl, "sk-wrong", 1));
     cp.put(providerKey(130, DISABLED_GROUP, stubBaseUrl, PROVIDER_SECRET, 1));
+    cp.put(providerKey(ANTHROPIC_PROVIDER_KEY, ANTHROPIC_GROUP, stubBaseUrl, PROVIDER_SECRET, 1));
+    cp.put(providerKey(160, THROTTLED_GROUP, stubBaseUrl, PROVIDER_SECRET, 1));
     clientKeys(cp);
     ruledKeys(cp);
   }
 
   private static void clientKeys(FakeControlPlane cp) {
-    long[] all = {STUB_GROUP, UNREACHABLE_GROUP, WRONG_SECRET_GROUP, DISABLED_GROUP, KEYLESS_GROUP};
+    long[] all = {
+      STUB_GROUP,
+      UNREACHABLE_GROUP,
+      WRONG_SECRET_GROUP,
+      DISABLED_GROUP,
+      KEYLESS_GROUP,
+      ANTHROPIC_GROUP,
+      THROTTLED_GROUP
+    };
     cp.put(FakeControlPlane.key(AUTH_KEY, ACTIVE_USER, AUTH_SECRET, all).build());
     cp.put(
         FakeControlPlane.key(2, ACTIVE_USER, DISABLED_SECRET, all)
@@ -185,6 +240,18 @@ public class GatewayTestResource implements QuarkusTestResourceLifecycleManager 
     cp.put(
         FakeControlPlane.key(11, ACTIVE_USER, STATUS_EXPIRED_SECRET, all)
             .setStatus(Status.STATUS_EXPIRED)
+            .build());
+    cp.put(FakeControlPlane.key(SURFACE_KEY, ACTIVE_USER, SURFACE_SECRET, all).build());
+    cp.put(FakeControlPlane.key(ANTHROPIC_KEY, ACTIVE_USER, ANTHROPIC_SECRET, all).build());
+    cp.put(FakeControlPlane.key(DISCONNECT_KEY, ACTIVE_USER, DISCONNECT_SECRET, all).build());
+    cp.put(FakeControlPlane.key(OPENAI_JAVA_KEY, ACTIVE_USER, OPENAI_JAVA_SECRET, all).build());
+    cp.put(FakeControlPlane.key(OPENAI_NODE_KEY, ACTIVE_USER, OPENAI_NODE_SECRET, all).build());
+    cp.put(FakeControlPlane.key(BIG_STREAM_KEY, ACTIVE_USER, BIG_STREAM_SECRET, all).build());
+    cp.put(
+        FakeControlPlane.key(45, ACTIVE_USER, ALLOWED_MODELS_SECRET, all)
+            .addAllowedModels("gpt-4o-mini")
+            .addAllowedModels("claude-stub")
+            .addAllowedModels("keyless-model")
             .build());
     cp.put(
         FakeControlPlane.key(

@@ -12,6 +12,9 @@ public class ConfigReplica {
 
   private final AtomicReference<ConfigView> current = new AtomicReference<>();
 
+  // System.nanoTime of the last snapshot, change or heartbeat; 0 before the first.
+  private volatile long lastUpdateNanos;
+
   /** The current view, or null until the first snapshot has been loaded. */
   public ConfigView view() {
     return current.get();
@@ -25,5 +28,15 @@ public class ConfigReplica {
   /** Replaces the whole view (a snapshot, or a change applied to the previous view). */
   public void replace(ConfigView view) {
     current.set(view);
+    lastUpdateNanos = System.nanoTime();
+  }
+
+  /**
+   * Seconds since the control plane last spoke (snapshot, change or heartbeat); -1 before the first
+   * snapshot.
+   */
+  public double secondsSinceLastUpdate() {
+    long last = lastUpdateNanos;
+    return last == 0 ? -1 : (System.nanoTime() - last) / 1e9;
   }
 }

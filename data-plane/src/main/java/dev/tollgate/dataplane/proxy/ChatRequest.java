@@ -9,8 +9,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vertx.core.buffer.Buffer;
 
 /**
- * A chat-completions request body, read once: what routing and usage need ({@code model}, {@code
- * stream}, {@code stream_options.include_usage}), and the body to send upstream.
+ * A request body of any proxied endpoint, read once: what routing and usage need ({@code model},
+ * {@code stream}, {@code stream_options.include_usage}), and the body to send upstream.
  *
  * <p>Read with Jackson's streaming parser, not into a tree: the body is checked to be one JSON
  * object and the three members are picked up on the way, without allocating a node per message.
@@ -34,8 +34,19 @@ final class ChatRequest {
     this.clientAskedUsage = clientAskedUsage;
   }
 
-  /** The parsed body, or null when it is not one JSON object. */
+  /** The parsed chat-completions body, or null when it is not one JSON object. */
   static ChatRequest parse(Buffer body) {
+    return parse(body, true);
+  }
+
+  /**
+   * The parsed body, or null when it is not one JSON object.
+   *
+   * @param streamUsageOptIn whether the endpoint streams usage only when asked ({@code
+   *     stream_options.include_usage}: chat and completions), so the gateway asks for it on the
+   *     client's behalf; the other endpoints (responses, messages) stream usage anyway
+   */
+  static ChatRequest parse(Buffer body, boolean streamUsageOptIn) {
     byte[] bytes = body.getBytes();
     try (JsonParser parser = FACTORY.createParser(bytes)) {
       if (parser.nextToken() != JsonToken.START_OBJECT) {
@@ -59,10 +70,15 @@ final class ChatRequest {
       if (token != JsonToken.END_OBJECT || parser.nextToken() != null) {
         return null;
       }
-      return new ChatRequest(body, model, stream, askedUsage);
+      return new ChatRequest(body, model, stream, askedUsage || !streamUsageOptIn);
     } catch (Exception notJson) {
       return null;
     }
+  }
+
+  /** Size of the client's body, bytes (the input estimate when the upstream reports no usage). */
+  int bodyBytes() {
+    return raw.length();
   }
 
   /** Reads the stream_options object the parser is at; true when include_usage is true. */

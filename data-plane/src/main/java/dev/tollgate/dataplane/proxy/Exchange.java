@@ -2,6 +2,7 @@ package dev.tollgate.dataplane.proxy;
 
 import dev.tollgate.dataplane.routing.UpstreamLease;
 import dev.tollgate.dataplane.upstream.TokenUsage;
+import dev.tollgate.dataplane.upstream.UsageExtractor;
 import dev.tollgate.dataplane.usage.RequestOutcome;
 import dev.tollgate.dataplane.usage.UpstreamAttempt;
 import dev.tollgate.dataplane.usage.UpstreamAttempt.Throttle;
@@ -58,18 +59,45 @@ final class Exchange {
   private long attemptStartMs;
 
   String model = "";
+
+  /** The model as a metrics label: a model of the config, "other", or "none" before the body. */
+  String modelLabel = RequestMetrics.NONE;
+
+  /** The routed group's name as a metrics label, "none" before routing. */
+  String groupLabel = RequestMetrics.NONE;
+
   HttpClientRequest upstreamRequest;
+
+  /** Size of the client's body, bytes; the input estimate when the upstream reports no usage. */
+  long requestBytes;
+
+  /** Reads usage from the answer being relayed; null until an answer started. */
+  UsageExtractor relayedUsage;
+
+  /** The endpoint called; null for those that proxy nothing (models, unknown paths). */
+  final ApiEndpoint endpoint;
+
+  /** The API family the client speaks: the shape of its error answers. */
+  final ApiEndpoint.Dialect dialect;
+
+  /** Time spent in the gateway itself, excluding waits for the upstream or the client. */
+  private long overheadNanos;
+
+  private boolean upstreamOpened;
 
   /** Called once with the tokens used when the request ends, however it ends (limits' release). */
   LongConsumer onEnd;
 
   private boolean finished;
 
-  private Exchange(RoutingContext ctx, UsageMeter meter, RequestMetrics metrics) {
+  private Exchange(
+      RoutingContext ctx, UsageMeter meter, RequestMetrics metrics, ApiEndpoint endpoint) {
     this.ctx = ctx;
     this.response = ctx.response();
     this.meter = meter;
     this.metrics = metrics;
+    this.endpoint = endpoint;
+    this.dialect = endpoint == null ? ApiEndpoint.Dialect.OPENAI : endpoint.dialect;
     this.startNanos = System.nanoTime();
     this.startMs = System.currentTimeMillis();
     this.requestId = requestId(ctx.request().getHeader("x-request-id"));
@@ -78,7 +106,28 @@ final class Exchange {
   }
 
   static Exchange begin(RoutingContext ctx, UsageMeter meter, RequestMetrics metrics) {
-    return new Exchange(ctx, meter, metrics);
+    return new Exchange(ctx, meter, metrics, null);
+  }
+
+  static Exchange begin(
+      RoutingContext ctx, UsageMeter meter, RequestMetrics metrics, ApiEndpoint endpoint) {
+    return new Exchange(ctx, meter, metrics, endpoint);
+  }
+
+  /**
+   * An upstream connection is being asked for: the first time, the whole time since the request
+   * started was the gateway's own (authentication, body parsing, limits, routing).
+   */
+  void upstreamOpening() {
+    if (!upstreamOpened) {
+      upstreamOpened = true;
+      overheadNanos += System.nanoTime() - startNanos;
+    }
+  }
+
+  /** Adds the gateway's own time since {@code sinceNanos} (a {@link System#nanoTime} reading). */
+  void overheadSince(long sinceNanos) {
+    overheadNanos += System.nanoTime() - sinceNanos;
   }
 
   boolean finished() {
@@ -110,7 +159,10 @@ final class Exchange {
         .putHeader("x-request-id", requestId)
         .putHeader("retry-after", Long.toString(retryAfterSeconds))
         .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-        .end(OpenAiError.body(type, code, message));
+        .end(
+            dialect == ApiEndpoint.Dialect.OPENAI
+                ? OpenAiError.body(type, code, message)
+                : OpenAiError.body(dialect, status, code, message));
   }
 
   private void fail(int status, String code, String message, boolean close) {
@@ -130,7 +182,7 @@ final class Exchange {
         .setStatusCode(status)
         .putHeader("x-request-id", requestId)
         .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-        .end(OpenAiError.body(status, code, message))
+        .end(OpenAiError.body(dialect, status, code, message))
         .onComplete(
             written -> {
               if (close) {
@@ -198,14 +250,10 @@ final class Exchange {
     }
     attemptOpen = false;
     endLease();
+    long nanos = System.nanoTime() - attemptStartNanos;
     attempts.add(
         new UpstreamAttempt(
-            providerKeyId,
-            status,
-            false,
-            (System.nanoTime() - attemptStartNanos) / 1_000_000L,
-            throttle,
-            attemptStartMs));
+            providerKeyId, status, false, nanos / 1_000_000L, throttle, attemptStartMs));
   }
 
   /** Records the request once. */
@@ -231,18 +279,17 @@ final class Exchange {
     if (onEnd != null) {
       onEnd.accept(usage.totalTokens());
     }
-    metrics.answered(status);
+    metrics.answered(status, modelLabel, groupLabel);
+    if (upstreamOpened) {
+      metrics.overhead(overheadNanos);
+    }
     if (attemptOpen) {
       attemptOpen = false;
       endLease();
+      long nanos = System.nanoTime() - attemptStartNanos;
       attempts.add(
           new UpstreamAttempt(
-              providerKeyId,
-              status,
-              success,
-              (System.nanoTime() - attemptStartNanos) / 1_000_000L,
-              Throttle.NONE,
-              attemptStartMs));
+              providerKeyId, status, success, nanos / 1_000_000L, Throttle.NONE, attemptStartMs));
     } else {
       // A lease held since routing whose try never began (refused by a limit, client gone).
       endLease();
@@ -279,12 +326,36 @@ final class Exchange {
       return;
     }
     LOG.debugf("Request %s: client closed the connection before the answer ended", requestId);
+    int status = response.headWritten() ? response.getStatusCode() : 499;
+    TokenUsage usage = TokenUsage.NONE;
+    boolean estimated = false;
     if (upstreamRequest != null) {
-      // Stop the upstream generating (and billing) tokens nobody will read.
+      // The upstream has read the prompt and maybe generated part of the answer: the provider
+      // bills that, so it is counted, from the upstream's own figures when they are final.
+      UsageExtractor seen = relayedUsage;
+      if (seen != null && seen.usageFinal()) {
+        usage = seen.usage();
+      } else {
+        usage =
+            TokenUsage.estimate(
+                seen == null ? TokenUsage.NONE : seen.usage(),
+                requestBytes,
+                seen == null ? 0 : seen.textChars());
+        estimated = true;
+      }
+    }
+    finish(
+        status,
+        false,
+        usage,
+        estimated,
+        "client_disconnected",
+        "Client closed the connection before the answer ended.");
+    if (upstreamRequest != null) {
+      // Stop the upstream generating (and billing) tokens nobody will read. After finishing: the
+      // reset is reported synchronously to the relay, which must find the request already counted.
       upstreamRequest.reset();
     }
-    int status = response.headWritten() ? response.getStatusCode() : 499;
-    finish(status, false, TokenUsage.NONE, "client_disconnected", "Client closed the connection.");
   }
 
   private static String requestId(String fromClient) {

@@ -35,15 +35,18 @@ import java.util.function.Consumer;
 import org.jboss.logging.Logger;
 
 /**
- * The request path of the data plane, assembled in one place. For {@code POST
- * /v1/chat/completions}:
+ * The request path of the data plane, assembled in one place. For each proxied endpoint ({@link
+ * ApiEndpoint}: {@code POST /v1/chat/completions}, {@code /v1/completions}, {@code /v1/embeddings},
+ * {@code /v1/responses}, and Anthropic's {@code /v1/messages}):
  *
  * <ol>
- *   <li>authenticate: {@link Authenticator} checks the bearer key against the {@link ConfigReplica}
- *       (status, expiry, owner, the address from {@link ClientAddressResolver}, quota), then, once
- *       the body names the model, the key's model allow-list
+ *   <li>authenticate: {@link Authenticator} checks the key (bearer, or {@code x-api-key} on
+ *       /v1/messages) against the {@link ConfigReplica} (status, expiry, owner, the address from
+ *       {@link ClientAddressResolver}, quota), then, once the body names the model, the key's model
+ *       allow-list
  *   <li>route: {@link ModelRouter} picks the group and provider key for the model (priority,
- *       weight, {@link ProviderKeyHealth}: cooldowns, circuits, free concurrency; fallback groups)
+ *       weight, {@link ProviderKeyHealth}: cooldowns, circuits, free concurrency; fallback groups);
+ *       the group's platform must speak the endpoint's dialect
  *   <li>limit: {@link RateLimiter} admits the request against the RPM, TPM and concurrency limits
  *       of its key, user and group, shared by every replica through Redis
  *   <li>proxy: {@link UpstreamClient} sends the body, {@link ResponseRelay} streams the answer
@@ -58,7 +61,7 @@ public class ProxyPipeline {
 
   private static final Logger LOG = Logger.getLogger(ProxyPipeline.class);
 
-  private static final String CHAT_COMPLETIONS = "/chat/completions";
+  private static final String X_API_KEY = "x-api-key";
 
   private final ConfigReplica replica;
   private final Authenticator authenticator;
@@ -101,7 +104,31 @@ public class ProxyPipeline {
 
   /** {@code POST /v1/chat/completions}. */
   public void chatCompletions(RoutingContext ctx) {
-    Exchange exchange = Exchange.begin(ctx, meter, metrics);
+    serve(ctx, ApiEndpoint.CHAT_COMPLETIONS);
+  }
+
+  /** {@code POST /v1/completions} (legacy text completions). */
+  public void completions(RoutingContext ctx) {
+    serve(ctx, ApiEndpoint.COMPLETIONS);
+  }
+
+  /** {@code POST /v1/embeddings}. */
+  public void embeddings(RoutingContext ctx) {
+    serve(ctx, ApiEndpoint.EMBEDDINGS);
+  }
+
+  /** {@code POST /v1/responses}. */
+  public void responses(RoutingContext ctx) {
+    serve(ctx, ApiEndpoint.RESPONSES);
+  }
+
+  /** {@code POST /v1/messages}: Anthropic's Messages API, to groups of platform anthropic. */
+  public void messages(RoutingContext ctx) {
+    serve(ctx, ApiEndpoint.MESSAGES);
+  }
+
+  private void serve(RoutingContext ctx, ApiEndpoint endpoint) {
+    Exchange exchange = Exchange.begin(ctx, meter, metrics, endpoint);
     ConfigView view = authenticate(exchange);
     if (view == null) {
       return;
@@ -134,6 +161,9 @@ public class ProxyPipeline {
     }
     JsonArray data = new JsonArray();
     for (String model : router.models(view, exchange.key)) {
+      if (authenticator.checkModel(exchange.key, model, view) != null) {
+        continue; // not on the key's allow-list
+      }
       data.add(
           new JsonObject()
               .put("id", model)
@@ -170,6 +200,11 @@ public class ProxyPipeline {
       return null;
     }
     String authorization = exchange.ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
+    if (authorization == null && exchange.dialect == ApiEndpoint.Dialect.ANTHROPIC) {
+      // Anthropic's SDKs send the key as x-api-key; it is the same Tollgate key.
+      String apiKey = exchange.ctx.request().getHeader(X_API_KEY);
+      authorization = apiKey == null ? null : "Bearer " + apiKey;
+    }
     Authenticator.Result result =
         authenticator.authenticate(
             authorization,
@@ -212,13 +247,15 @@ public class ProxyPipeline {
           if (exchange.finished()) {
             return;
           }
-          ChatRequest chat = ChatRequest.parse(body);
+          ChatRequest chat = ChatRequest.parse(body, exchange.endpoint.streamUsageOptIn);
           if (chat == null) {
             exchange.fail(400, "invalid_json", "The request body must be a JSON object.");
           } else if (chat.model().isEmpty()) {
             exchange.fail(400, "model_required", "The request body must name a model.");
           } else {
             exchange.model = chat.model();
+            exchange.modelLabel = RequestMetrics.OTHER;
+            exchange.requestBytes = chat.bodyBytes();
             next.accept(chat);
           }
         });
@@ -226,6 +263,9 @@ public class ProxyPipeline {
   }
 
   private Route route(Exchange exchange, ConfigView view, ChatRequest request) {
+    if (!view.activeGroupsServing(request.model()).isEmpty()) {
+      exchange.modelLabel = request.model();
+    }
     RouteDecision decision = router.route(view, exchange.key, request.model());
     if (decision == null) {
       exchange.fail(
@@ -249,6 +289,21 @@ public class ProxyPipeline {
     }
     Route route = (Route) decision;
     exchange.hold(route.lease());
+    if (!exchange.dialect.serves(route.group().getPlatform())) {
+      // Translating between the two APIs is not the gateway's job; say where the model is served.
+      // (Failing finishes the exchange, which gives the held lease back.)
+      exchange.fail(
+          404,
+          "model_not_found",
+          exchange.dialect == ApiEndpoint.Dialect.ANTHROPIC
+              ? "The model `"
+                  + request.model()
+                  + "` is served by an OpenAI-compatible group: call it on /v1/chat/completions."
+              : "The model `"
+                  + request.model()
+                  + "` is served by an Anthropic group: call it on /v1/messages.");
+      return null;
+    }
     return route;
   }
 
@@ -301,13 +356,19 @@ public class ProxyPipeline {
    * the same buffered body.
    */
   private void proxy(Exchange exchange, Route route, ChatRequest request, Failover failover) {
+    exchange.groupLabel =
+        route.group().getName().isEmpty()
+            ? "group-" + route.group().getId()
+            : route.group().getName();
     exchange.beginAttempt(route.providerKey().getId(), route.lease());
     failover.tried.add(route.providerKey().getId());
     Buffer body = request.upstreamBody(route.upstreamModel());
+    exchange.upstreamOpening();
     upstream
-        .open(route.providerKey(), CHAT_COMPLETIONS)
+        .open(route.providerKey(), exchange.endpoint.upstreamPath)
         .onComplete(
             opened -> {
+              long openedAt = System.nanoTime();
               if (opened.failed()) {
                 LOG.debugf(
                     "Request %s: provider key %d unreachable: %s",
@@ -329,6 +390,7 @@ public class ProxyPipeline {
                   .send(
                       upstreamRequest,
                       route.providerKey(),
+                      route.group().getPlatform(),
                       exchange.ctx.request().headers(),
                       exchange.requestId,
                       body)
@@ -350,6 +412,7 @@ public class ProxyPipeline {
                           answered(exchange, route, answered.result(), request, failover);
                         }
                       });
+              exchange.overheadSince(openedAt);
             });
   }
 
@@ -359,6 +422,7 @@ public class ProxyPipeline {
       HttpClientResponse answer,
       ChatRequest request,
       Failover failover) {
+    long arrivedAt = System.nanoTime();
     int status = answer.statusCode();
     Classification classification = route.lease().answered(status, answer.headers());
     if (classification.retryable()
@@ -384,6 +448,7 @@ public class ProxyPipeline {
       return;
     }
     ResponseRelay.relay(exchange, answer, request, upstream.idleTimeoutMs(), route.lease());
+    exchange.overheadSince(arrivedAt);
   }
 
   /**

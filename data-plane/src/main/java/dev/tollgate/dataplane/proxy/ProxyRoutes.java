@@ -13,6 +13,10 @@ public class ProxyRoutes {
 
   void mount(@Observes Router router, ProxyPipeline pipeline) {
     router.post("/v1/chat/completions").handler(pipeline::chatCompletions);
+    router.post("/v1/completions").handler(pipeline::completions);
+    router.post("/v1/embeddings").handler(pipeline::embeddings);
+    router.post("/v1/responses").handler(pipeline::responses);
+    router.post("/v1/messages").handler(pipeline::messages);
     router.get("/v1/models").handler(pipeline::models);
     // Anything else under /v1 gets an OpenAI-shaped 404 rather than Quarkus' HTML page, so SDKs
     // can parse it.

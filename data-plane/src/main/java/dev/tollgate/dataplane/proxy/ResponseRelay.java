@@ -11,7 +11,6 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeoutException;
@@ -91,6 +90,7 @@ final class ResponseRelay {
               ? new SseUsageExtractor(request.hideUsage())
               : new JsonUsageExtractor();
     }
+    exchange.relayedUsage = usage;
     new ResponseRelay(exchange, upstream, usage, idleTimeoutMs, lease).start();
   }
 
@@ -99,9 +99,12 @@ final class ResponseRelay {
     response.setStatusCode(status);
     boolean rewrites = usage instanceof SseUsageExtractor;
     MultiMap headers = response.headers();
+    String connection = upstream.getHeader(HttpHeaders.CONNECTION);
     for (Map.Entry<String, String> header : upstream.headers()) {
       String name = header.getKey().toLowerCase();
-      if (!NOT_RELAYED.contains(name) && !(rewrites && name.equals("content-length"))) {
+      if (!NOT_RELAYED.contains(name)
+          && !UpstreamClient.isHopByHop(connection, name)
+          && !(rewrites && name.equals("content-length"))) {
         headers.add(header.getKey(), header.getValue());
       }
     }
@@ -151,7 +154,8 @@ final class ResponseRelay {
     if (exchange.finished()) {
       return;
     }
-    lastChunkNanos = System.nanoTime();
+    long arrivedAt = System.nanoTime();
+    lastChunkNanos = arrivedAt;
     Buffer out = usage == null ? chunk : usage.onChunk(chunk);
     if (errorHead != null && errorHead.length() < MAX_ERROR_MESSAGE_BYTES) {
       errorHead.appendBuffer(
@@ -171,6 +175,7 @@ final class ResponseRelay {
             });
       }
     }
+    exchange.overheadSince(arrivedAt);
   }
 
   private void onEnd() {
@@ -181,11 +186,7 @@ final class ResponseRelay {
     // Counted before the client's response ends (see Exchange#fail for why).
     if (usage == null) {
       exchange.finish(
-          status,
-          false,
-          TokenUsage.NONE,
-          "upstream_" + status,
-          errorHead.toString(StandardCharsets.UTF_8));
+          status, false, TokenUsage.NONE, "upstream_" + status, UpstreamErrors.message(errorHead));
       exchange.response.end();
       return;
     }

@@ -8,9 +8,15 @@ import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
 
 /**
- * Finds the top-level {@code "usage"} object of a non-streamed JSON completion with Jackson's
+ * Finds the top-level {@code "usage"} object of a non-streamed JSON answer with Jackson's
  * non-blocking parser, fed each chunk as it arrives. Bytes pass through unchanged. A body that is
  * not JSON stops the scan and counts as no usage.
+ *
+ * <p>Both namings are read: OpenAI's chat, completions and embeddings ({@code prompt_tokens},
+ * {@code completion_tokens}, {@code total_tokens}) and the Responses and Anthropic APIs' ({@code
+ * input_tokens}, {@code output_tokens}; Anthropic's cache reads and writes count as input). On the
+ * way it counts the characters of generated text ({@code content}, {@code text} and {@code
+ * arguments} strings), for an estimate when the answer is cut before its usage.
  */
 public final class JsonUsageExtractor implements UsageExtractor {
 
@@ -21,9 +27,8 @@ public final class JsonUsageExtractor implements UsageExtractor {
   // 0: outside usage; 1: the next token is the value of top-level "usage"; 2: inside it.
   private int usageState;
   private String usageField;
-  private long prompt;
-  private long completion;
-  private long total;
+  private final UsageFields fields = new UsageFields();
+  private long textChars;
   private boolean found;
   private boolean failed;
 
@@ -48,7 +53,17 @@ public final class JsonUsageExtractor implements UsageExtractor {
 
   @Override
   public TokenUsage usage() {
-    return found ? new TokenUsage(prompt, completion, total) : TokenUsage.NONE;
+    return found ? fields.usage() : TokenUsage.NONE;
+  }
+
+  @Override
+  public boolean usageFinal() {
+    return found;
+  }
+
+  @Override
+  public long textChars() {
+    return textChars;
   }
 
   /** Feeds raw bytes (also used by tests that split a body at arbitrary points). */
@@ -95,14 +110,9 @@ public final class JsonUsageExtractor implements UsageExtractor {
         if (usageState == 1) {
           usageState = 0; // "usage": null or a scalar
         } else if (usageState == 2 && depth == 2 && token == JsonToken.VALUE_NUMBER_INT) {
-          long value = parser.getLongValue();
-          if ("prompt_tokens".equals(usageField)) {
-            prompt = value;
-          } else if ("completion_tokens".equals(usageField)) {
-            completion = value;
-          } else if ("total_tokens".equals(usageField)) {
-            total = value;
-          }
+          fields.put(usageField, parser.getLongValue());
+        } else if (token == JsonToken.VALUE_STRING && UsageFields.isText(parser.currentName())) {
+          textChars += parser.getTextLength();
         }
     }
   }

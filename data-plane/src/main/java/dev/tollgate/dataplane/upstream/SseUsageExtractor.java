@@ -7,8 +7,10 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Reads usage from a streamed completion (Server-Sent Events): the chunk whose {@code usage} is an
- * object, which OpenAI sends last when {@code stream_options.include_usage} is true.
+ * Reads usage from a streamed answer (Server-Sent Events): the chat or completions chunk whose
+ * {@code usage} is an object, which OpenAI sends last when {@code stream_options.include_usage} is
+ * true; the {@code response} of a Responses API {@code response.completed} event; Anthropic's
+ * {@code message_start} (input) and {@code message_delta} (final output) events.
  *
  * <p>Complete events are forwarded as soon as their blank-line terminator arrives; only the tail of
  * an unfinished event is held back. When the gateway asked for usage on the client's behalf ({@code
@@ -23,6 +25,8 @@ public final class SseUsageExtractor implements UsageExtractor {
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final byte[] USAGE = bytes("\"usage\"");
+  private static final byte[] RESPONSES_EVENT = bytes("\"type\":\"response.");
+  private static final byte[] DELTA_EVENT = bytes(".delta\"");
   private static final byte[][] NULL_USAGE = {
     bytes(",\"usage\":null"), bytes(", \"usage\": null"), bytes(",\"usage\": null")
   };
@@ -30,7 +34,10 @@ public final class SseUsageExtractor implements UsageExtractor {
   private final boolean hideUsage;
   private byte[] held = new byte[0];
   private boolean passThrough;
-  private TokenUsage usage = TokenUsage.NONE;
+  private final UsageFields fields = new UsageFields();
+  private boolean found;
+  private boolean usageFinal;
+  private long textChars;
 
   /**
    * @param hideUsage true when the client did not ask for usage and the gateway did on its behalf
@@ -75,7 +82,17 @@ public final class SseUsageExtractor implements UsageExtractor {
 
   @Override
   public TokenUsage usage() {
-    return usage;
+    return found ? fields.usage() : TokenUsage.NONE;
+  }
+
+  @Override
+  public boolean usageFinal() {
+    return usageFinal;
+  }
+
+  @Override
+  public long textChars() {
+    return textChars;
   }
 
   /** Forwards events in data[0, end), inspecting only those that mention "usage". */
@@ -86,6 +103,9 @@ public final class SseUsageExtractor implements UsageExtractor {
       int eventEnd = nextEventEnd(data, start, end);
       if (eventEnd < 0) {
         eventEnd = end;
+      }
+      if (!repeatsText(data, start, eventEnd)) {
+        textChars += TextCounter.count(data, start, eventEnd);
       }
       byte[] rewritten = inspect(data, start, eventEnd);
       if (rewritten != null && out == null) {
@@ -113,13 +133,21 @@ public final class SseUsageExtractor implements UsageExtractor {
       return null;
     }
     JsonNode payload = payload(data, start, end);
-    if (payload != null && payload.path("usage").isObject()) {
-      JsonNode u = payload.get("usage");
-      usage =
-          new TokenUsage(
-              u.path("prompt_tokens").asLong(0),
-              u.path("completion_tokens").asLong(0),
-              u.path("total_tokens").asLong(0));
+    if (payload == null) {
+      return null;
+    }
+    if (payload.path("response").path("usage").isObject()) {
+      // Responses API: response.completed (or .incomplete / .failed) carries the request's usage.
+      take(payload.get("response").get("usage"), true);
+      return null;
+    }
+    if (payload.path("message").path("usage").isObject()) {
+      // Anthropic message_start: the input is known, the output only from message_delta.
+      take(payload.get("message").get("usage"), false);
+      return null;
+    }
+    if (payload.path("usage").isObject()) {
+      take(payload.get("usage"), true);
       if (hideUsage && payload.path("choices").isArray() && payload.get("choices").isEmpty()) {
         return new byte[0];
       }
@@ -138,6 +166,21 @@ public final class SseUsageExtractor implements UsageExtractor {
       }
     }
     return null;
+  }
+
+  /**
+   * Whether the event is a Responses API summary (…{@code .done}, {@code response.completed}) that
+   * repeats text its {@code .delta} events already carried: counting it would count text twice.
+   */
+  private static boolean repeatsText(byte[] data, int start, int end) {
+    return indexOf(data, RESPONSES_EVENT, start, end) >= 0
+        && indexOf(data, DELTA_EVENT, start, end) < 0;
+  }
+
+  private void take(JsonNode usage, boolean isFinal) {
+    fields.putAll(usage);
+    found = true;
+    usageFinal |= isFinal;
   }
 
   /** The JSON of the event's data lines, or null when it is not JSON (e.g. [DONE]). */

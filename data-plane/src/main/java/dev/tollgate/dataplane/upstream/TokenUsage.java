@@ -11,4 +11,23 @@ public record TokenUsage(long promptTokens, long completionTokens, long totalTok
 
   /** A response without usage counts zero tokens. */
   public static final TokenUsage NONE = new TokenUsage(0, 0, 0);
+
+  /** Characters per token of the estimate; OpenAI's rule of thumb for English text. */
+  static final int CHARS_PER_TOKEN = 4;
+
+  /**
+   * An estimate for an answer cut before the upstream reported its final usage: whatever it did
+   * report is kept, the input is otherwise estimated from the request body's size, the output from
+   * the text relayed so far, at {@value #CHARS_PER_TOKEN} characters (or bytes) per token, rounded
+   * up.
+   */
+  public static TokenUsage estimate(TokenUsage reported, long requestBytes, long textChars) {
+    long prompt = reported.promptTokens() > 0 ? reported.promptTokens() : perToken(requestBytes);
+    long completion = Math.max(reported.completionTokens(), perToken(textChars));
+    return new TokenUsage(prompt, completion, prompt + completion);
+  }
+
+  private static long perToken(long chars) {
+    return (chars + CHARS_PER_TOKEN - 1) / CHARS_PER_TOKEN;
+  }
 }

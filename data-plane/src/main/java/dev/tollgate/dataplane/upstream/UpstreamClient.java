@@ -37,7 +37,8 @@ public class UpstreamClient {
    * Request headers never forwarded upstream: hop-by-hop ones (RFC 9110 §7.6.1), the client's
    * credentials and account selectors (the provider key replaces them), Host and Content-Length
    * (set for the upstream), and Accept-Encoding (usage is read from the body, so it must arrive
-   * uncompressed).
+   * uncompressed). Headers the client's Connection header names are hop-by-hop too ({@link
+   * #isHopByHop}).
    */
   private static final Set<String> NOT_FORWARDED =
       Set.of(
@@ -51,12 +52,18 @@ public class UpstreamClient {
           "transfer-encoding",
           "upgrade",
           "authorization",
+          "x-api-key",
           "openai-organization",
           "openai-project",
           "host",
           "content-length",
           "accept-encoding",
           "x-request-id");
+
+  /** Sent to Anthropic when the client named no version; the one its SDKs pin today. */
+  static final String DEFAULT_ANTHROPIC_VERSION = "2023-06-01";
+
+  private static final String PLATFORM_ANTHROPIC = "anthropic";
 
   private final HttpClient client;
   private final long connectTimeoutMs;
@@ -102,22 +109,33 @@ public class UpstreamClient {
   }
 
   /**
-   * Sends the body with the client's forwardable headers, the provider key's credential and the
-   * request id, and arms the first-byte timeout.
+   * Sends the body with the client's forwardable headers, the provider key's credential (as a
+   * bearer token, or as {@code x-api-key} with an {@code anthropic-version} for groups of platform
+   * {@code anthropic}) and the request id, and arms the first-byte timeout.
    */
   public Future<HttpClientResponse> send(
       HttpClientRequest request,
       ProviderKey providerKey,
+      String platform,
       MultiMap clientHeaders,
       String requestId,
       Buffer body) {
     MultiMap headers = request.headers();
+    String connection = clientHeaders.get(HttpHeaders.CONNECTION);
     for (Map.Entry<String, String> header : clientHeaders) {
-      if (!NOT_FORWARDED.contains(header.getKey().toLowerCase())) {
+      String name = header.getKey().toLowerCase();
+      if (!NOT_FORWARDED.contains(name) && !isHopByHop(connection, name)) {
         headers.add(header.getKey(), header.getValue());
       }
     }
-    headers.set(HttpHeaders.AUTHORIZATION, "Bearer " + providerKey.getSecret());
+    if (PLATFORM_ANTHROPIC.equals(platform)) {
+      headers.set("x-api-key", providerKey.getSecret());
+      if (!headers.contains("anthropic-version")) {
+        headers.set("anthropic-version", DEFAULT_ANTHROPIC_VERSION);
+      }
+    } else {
+      headers.set(HttpHeaders.AUTHORIZATION, "Bearer " + providerKey.getSecret());
+    }
     headers.set("x-request-id", requestId);
     request.idleTimeout(firstByteTimeoutMs);
     return request.send(body);
@@ -130,6 +148,22 @@ public class UpstreamClient {
    */
   public long idleTimeoutMs() {
     return idleTimeoutMs;
+  }
+
+  /**
+   * Whether {@code lowerCaseName} is listed in a Connection header's value (RFC 9110 §7.6.1: such
+   * headers are meant for the next hop only).
+   */
+  public static boolean isHopByHop(String connection, String lowerCaseName) {
+    if (connection == null) {
+      return false;
+    }
+    for (String token : connection.split(",")) {
+      if (token.trim().equalsIgnoreCase(lowerCaseName)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Whether a failure is a timeout (first byte or idle). */

@@ -21,4 +21,16 @@ public interface UsageExtractor {
 
   /** The usage seen so far; {@link TokenUsage#NONE} when the response carried none. */
   TokenUsage usage();
+
+  /**
+   * Whether {@link #usage} is the upstream's final count for the request, as opposed to none or a
+   * partial one (Anthropic's {@code message_start} reports the input before the output is known).
+   */
+  boolean usageFinal();
+
+  /**
+   * Characters of generated text relayed so far (message contents, text deltas, tool-call
+   * arguments), for estimating the output when the answer is cut before its usage arrived.
+   */
+  long textChars();
 }

@@ -3,9 +3,11 @@ package dev.tollgate.dataplane.usage;
 import dev.tollgate.dataplane.DataPlaneConfig;
 import dev.tollgate.proto.usage.v1.FlushRequest;
 import dev.tollgate.proto.usage.v1.FlushResponse;
+import dev.tollgate.proto.usage.v1.KeyDelta;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
@@ -72,6 +74,12 @@ public class UsageFlusher {
   private int consecutiveFailures;
   private long nextAttemptNanos;
   private volatile long lastAcknowledgedAtMs = System.currentTimeMillis();
+  // When the batch now pending was drained; everything counted before it is in it or flushed.
+  private long pendingDrainedAtMs;
+  // When the last acknowledged (or empty) batch was drained: every count older is flushed.
+  private volatile long flushedUntilMs = System.currentTimeMillis();
+  private final DistributionSummary batchRequests;
+  private final DistributionSummary batchBytes;
 
   UsageFlusher(
       UsageMeter meter, UsageFlushClient client, DataPlaneConfig config, MeterRegistry registry) {
@@ -93,6 +101,22 @@ public class UsageFlusher {
             f -> (System.currentTimeMillis() - f.lastAcknowledgedAtMs) / 1000.0)
         .description("Seconds since the control plane last acknowledged a batch or had none due")
         .register(registry);
+    Gauge.builder(
+            "tollgate.flush.unflushed.age.seconds",
+            this,
+            f -> (System.currentTimeMillis() - f.flushedUntilMs) / 1000.0)
+        .description(
+            "Upper bound of the age of the oldest count not yet acknowledged by the control plane")
+        .register(registry);
+    this.batchRequests =
+        DistributionSummary.builder("tollgate.flush.batch.requests")
+            .description("Client requests counted in each new batch")
+            .register(registry);
+    this.batchBytes =
+        DistributionSummary.builder("tollgate.flush.batch.bytes")
+            .description("Serialised size of each new batch")
+            .baseUnit("bytes")
+            .register(registry);
   }
 
   /** This process's dp_instance_id. */
@@ -151,9 +175,11 @@ public class UsageFlusher {
   /** One attempt: resend the pending batch, or drain a new one. */
   synchronized Outcome flushOnce() {
     if (pending == null) {
+      long drainedAtMs = System.currentTimeMillis();
       FlushRequest content = meter.drain();
       if (isEmpty(content)) {
-        lastAcknowledgedAtMs = System.currentTimeMillis();
+        lastAcknowledgedAtMs = drainedAtMs;
+        flushedUntilMs = drainedAtMs;
         return Outcome.EMPTY;
       }
       pending =
@@ -161,6 +187,13 @@ public class UsageFlusher {
               .setDpInstanceId(instanceId)
               .setSequence(lastAcknowledgedSequence + 1)
               .build();
+      pendingDrainedAtMs = drainedAtMs;
+      long requests = 0;
+      for (KeyDelta delta : pending.getKeyDeltasList()) {
+        requests += delta.getCounters().getRequests();
+      }
+      batchRequests.record(requests);
+      batchBytes.record(pending.getSerializedSize());
     }
     if (consecutiveFailures > 0) {
       client.reconnectNow();
@@ -171,6 +204,7 @@ public class UsageFlusher {
       meter.acknowledged(pending);
       lastAcknowledgedSequence = pending.getSequence();
       pending = null;
+      flushedUntilMs = pendingDrainedAtMs;
       consecutiveFailures = 0;
       lastAcknowledgedAtMs = System.currentTimeMillis();
       return Outcome.ACKNOWLEDGED;

@@ -112,14 +112,20 @@ final class GatewayProcesses implements AutoCloseable {
   /** A data plane with more environment (e.g. its Redis). */
   Process startDataPlane(int port, Duration flushInterval, Map<String, String> moreEnv)
       throws Exception {
+    Process dp = launchDataPlane(port, flushInterval, moreEnv);
+    awaitReady(port, Duration.ofSeconds(60));
+    return dp;
+  }
+
+  /** Starts a data plane without waiting for it to be ready (it may have no CP to load from). */
+  Process launchDataPlane(int port, Duration flushInterval, Map<String, String> moreEnv)
+      throws Exception {
     Map<String, String> env = new java.util.HashMap<>(moreEnv);
     env.put("QUARKUS_HTTP_PORT", String.valueOf(port));
     env.put("TOLLGATE_CONTROL_PLANE", "127.0.0.1:" + cpPort);
     env.put("TOLLGATE_INTERNAL_TOKEN", internalToken);
     env.put("TOLLGATE_FLUSH_INTERVAL", flushInterval.toMillis() + "ms");
-    Process dp = start("data-plane-" + port, dpJar, env);
-    awaitReady(port, Duration.ofSeconds(60));
-    return dp;
+    return start("data-plane-" + port, dpJar, env);
   }
 
   /** Calls the control plane's admin API; fails the test on any other status than expected. */

@@ -32,7 +32,16 @@ class JsonUsageExtractorTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"completion", "usage-first", "nested-decoy", "error-body", "not-json"})
+  @ValueSource(
+      strings = {
+        "completion",
+        "usage-first",
+        "nested-decoy",
+        "error-body",
+        "not-json",
+        "responses",
+        "anthropic-message"
+      })
   void findsTopLevelUsageWhereverTheBodyIsSplit(String name) throws IOException {
     // Given
     byte[] body = resource("json/" + name + ".in.json");

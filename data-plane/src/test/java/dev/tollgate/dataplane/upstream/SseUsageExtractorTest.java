@@ -33,7 +33,14 @@ class SseUsageExtractorTest {
   }
 
   @ParameterizedTest
-  @CsvSource({"hidden,true", "kept,false", "crlf-multiline,true", "unterminated,true"})
+  @CsvSource({
+    "hidden,true",
+    "kept,false",
+    "crlf-multiline,true",
+    "unterminated,true",
+    "responses,false",
+    "anthropic,false"
+  })
   void forwardsTheGoldenStreamAndCountsTheGoldenUsageWhateverTheChunking(String name, boolean hide)
       throws IOException {
     // Given
@@ -50,6 +57,43 @@ class SseUsageExtractorTest {
       assertThat(out).as("chunks of %d", chunkSize).isEqualTo(expectedOut);
       assertThat(extractor[0].usage()).as("chunks of %d", chunkSize).isEqualTo(expectedUsage);
     }
+  }
+
+  @Test
+  void takesAnthropicsInputFromMessageStartButCallsItFinalOnlyOnceMessageDeltaArrives() {
+    // Given
+    SseUsageExtractor extractor = new SseUsageExtractor(false);
+
+    // When only message_start has arrived
+    extractor.onChunk(
+        Buffer.buffer(
+            "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"usage\":"
+                + "{\"input_tokens\":25,\"output_tokens\":1}}}\n\n"));
+
+    // Then the input is known, but not final
+    assertThat(extractor.usage()).isEqualTo(new TokenUsage(25, 1, 26));
+    assertThat(extractor.usageFinal()).isFalse();
+
+    // And message_delta makes it final with the output count
+    extractor.onChunk(
+        Buffer.buffer(
+            "event: message_delta\ndata: {\"type\":\"message_delta\",\"usage\":"
+                + "{\"output_tokens\":12}}\n\n"));
+    assertThat(extractor.usage()).isEqualTo(new TokenUsage(25, 12, 37));
+    assertThat(extractor.usageFinal()).isTrue();
+  }
+
+  @ParameterizedTest
+  @CsvSource({"kept,21", "responses,5", "anthropic,11"})
+  void countsTheCharactersOfGeneratedTextRelayed(String name, long chars) throws IOException {
+    // Given
+    SseUsageExtractor[] extractor = new SseUsageExtractor[1];
+
+    // When
+    relay(resource("sse/" + name + ".in.sse"), 5, false, extractor);
+
+    // Then text deltas are counted, escapes and multi-byte characters as one character each
+    assertThat(extractor[0].textChars()).isEqualTo(chars);
   }
 
   @Test
