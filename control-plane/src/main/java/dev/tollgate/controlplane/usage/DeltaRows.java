@@ -101,6 +101,23 @@ final class DeltaRows {
   }
 
   /** The sum of every row's value of each of the eight counters, in {@link #bindCounters} order. */
+  /** Ids whose total tokens grew in this batch: the ones whose quota_used moves. */
+  long[] idsWithTokens() {
+    int n = 0;
+    for (long t : total) {
+      if (t > 0) {
+        n++;
+      }
+    }
+    long[] ids = new long[n];
+    for (int i = 0, j = 0; i < this.ids.length; i++) {
+      if (total[i] > 0) {
+        ids[j++] = this.ids[i];
+      }
+    }
+    return ids;
+  }
+
   long[] sums() {
     long[][] columns = columns();
     long[] sums = new long[columns.length];

@@ -109,6 +109,21 @@ public final class FlushRepository {
        WHERE k.id = d.id
       """;
 
+  // Keys with a quota whose quota_used this batch advanced get a new config revision, so every data
+  // plane receives the new quota_used with the next Watch message (within about a poll interval of
+  // the commit) and checks the quota against it. The revision is taken only when such a key exists;
+  // its row lock (config_state) is taken after the key rows, as every admin change of a key does.
+  // The key rows are already locked by UPDATE_KEYS in this transaction.
+  private static final String RESTAMP_QUOTA_KEYS =
+      """
+      WITH limited AS (SELECT id FROM api_key WHERE id = ANY(?::int8[]) AND quota_limit >= 0),
+           rev AS (UPDATE config_state SET revision = revision + 1
+                    WHERE id = 1 AND EXISTS (SELECT 1 FROM limited) RETURNING revision)
+      UPDATE api_key k SET config_revision = rev.revision
+        FROM rev, limited l
+       WHERE k.id = l.id
+      """;
+
   // Only when the batch has buckets: the tiers need each key's owner.
   private static final String RETURNING_OWNERS = " RETURNING k.id, k.user_id";
 
@@ -280,6 +295,13 @@ public final class FlushRepository {
         statement.setArray(next, pg.createArrayOf("int8", keys.lastAccess));
         long updated = hasBuckets ? collect(statement, keyOwners) : statement.executeUpdate();
         requireAll(connection, pg, updated, keys.ids, MISSING_KEYS, KEY);
+      }
+      long[] withTokens = keys.idsWithTokens();
+      if (withTokens.length > 0) {
+        try (PreparedStatement statement = connection.prepareStatement(RESTAMP_QUOTA_KEYS)) {
+          statement.setArray(1, pg.createArrayOf("int8", withTokens));
+          statement.executeUpdate();
+        }
       }
     }
     lookUpOthers(

@@ -44,6 +44,38 @@ class UsageFlushServiceTest {
   }
 
   @Test
+  void sendsKeysWithAQuotaAgainToTheDataPlanesWhenTheirQuotaUsedGrows() throws Exception {
+    // Given a key with a quota, one without, and one with a quota that uses no tokens
+    long[] keys = fixtures.keys(user, 3);
+    fixtures.scalar(
+        "UPDATE api_key SET quota_limit = 1000 WHERE id IN ("
+            + keys[0]
+            + ", "
+            + keys[2]
+            + ") RETURNING 1");
+    long before = fixtures.scalar("SELECT revision FROM config_state WHERE id = 1");
+
+    // When a batch adds tokens to the first two and only a failed request to the third
+    flushes.apply(
+        batch(instance, 1)
+            .addKeyDeltas(keyDelta(keys[0], counters(1, 1, 10, 5), 1_700_000_000_000L))
+            .addKeyDeltas(keyDelta(keys[1], counters(1, 1, 10, 5), 1_700_000_000_000L))
+            .addKeyDeltas(keyDelta(keys[2], counters(1, 0, 0, 0), 1_700_000_000_000L))
+            .build());
+
+    // Then only the key whose quota_used moved against a limit carries a new revision, so the
+    // config stream sends it (with its new quota_used) to every data plane
+    long after = fixtures.scalar("SELECT revision FROM config_state WHERE id = 1");
+    assertThat(after).isEqualTo(before + 1);
+    assertThat(fixtures.scalar("SELECT config_revision FROM api_key WHERE id = " + keys[0]))
+        .isEqualTo(after);
+    assertThat(fixtures.scalar("SELECT config_revision FROM api_key WHERE id = " + keys[1]))
+        .isZero();
+    assertThat(fixtures.scalar("SELECT config_revision FROM api_key WHERE id = " + keys[2]))
+        .isZero();
+  }
+
+  @Test
   void appliesDeltasToKeysProviderKeysAndRollsThemUpToGroups() throws Exception {
     // Given two groups, the first with two provider keys
     long groupA = fixtures.group();
