@@ -35,4 +35,15 @@ public class UsageCounters {
   /** Total tokens, as the upstream reported them. */
   @Column(name = "total_tokens", insertable = false, updatable = false)
   public long totalTokens;
+
+  /** Requests answered with 429 (a Tollgate limit or the upstream); also in failure_requests. */
+  @Column(name = "rate_limited_requests", insertable = false, updatable = false)
+  public long rateLimitedRequests;
+
+  /**
+   * Requests whose tokens were estimated from the text because the upstream reported none (e.g. the
+   * client disconnected mid-stream); their tokens are in the token counters.
+   */
+  @Column(name = "estimated_requests", insertable = false, updatable = false)
+  public long estimatedRequests;
 }

@@ -164,7 +164,8 @@ class ApiKeyResourceTest {
     // Given a key whose counters the usage flush advanced
     long id = createKey(createUser(), List.of()).getLong("id");
     execute(
-        "UPDATE api_key SET requests = 7, quota_used = 70, last_accessed_at = now() WHERE id = ?",
+        "UPDATE api_key SET requests = 7, rate_limited_requests = 2, estimated_requests = 1,"
+            + " quota_used = 70, last_accessed_at = now() WHERE id = ?",
         id);
 
     // When
@@ -173,7 +174,9 @@ class ApiKeyResourceTest {
         .patch("/admin/v1/keys/" + id)
         .then()
         .statusCode(200)
-        .body("requests", equalTo(7));
+        .body("requests", equalTo(7))
+        .body("rate_limited_requests", equalTo(2))
+        .body("estimated_requests", equalTo(1));
 
     // Then
     assertThat(column(id, "requests")).isEqualTo("7");
