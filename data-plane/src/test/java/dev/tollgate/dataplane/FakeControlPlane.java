@@ -197,6 +197,33 @@ public final class FakeControlPlane {
   }
 
   /** What the CP would have added to the key, summed over every applied batch. */
+  /**
+   * The key's applied counters once no batch has changed them for {@code quiet}: a test taking a
+   * "before" snapshot this way does not see an earlier test's requests, still in the data plane's
+   * meter, land in the middle of its own count.
+   */
+  public Counters settledFor(long keyId, java.time.Duration quiet) {
+    long deadline = System.nanoTime() + java.time.Duration.ofSeconds(15).toNanos();
+    Counters last = appliedFor(keyId);
+    long quietSince = System.nanoTime();
+    while (System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+      Counters now = appliedFor(keyId);
+      if (!now.equals(last)) {
+        last = now;
+        quietSince = System.nanoTime();
+      } else if (System.nanoTime() - quietSince >= quiet.toNanos()) {
+        return now;
+      }
+    }
+    throw new IllegalStateException("the counters of key " + keyId + " kept changing for 15 s");
+  }
+
   public Counters appliedFor(long keyId) {
     Counters.Builder sum = Counters.newBuilder();
     for (FlushRequest batch : appliedBatches) {

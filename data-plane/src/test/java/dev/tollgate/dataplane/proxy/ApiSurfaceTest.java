@@ -74,7 +74,7 @@ class ApiSurfaceTest {
   @Test
   void proxiesLegacyCompletionsPlainAndStreamedAndCountsBoth() {
     // Given a prompt of 21 characters (5 tokens) and 3 output tokens
-    Counters before = controlPlane.appliedFor(SURFACE_KEY);
+    Counters before = controlPlane.settledFor(SURFACE_KEY, java.time.Duration.ofMillis(600));
     String body =
         "{\"model\":\"gpt-4o-mini\",\"prompt\":\"Say hello to the stub\",\"max_tokens\":3";
 
@@ -96,7 +96,7 @@ class ApiSurfaceTest {
   @Test
   void proxiesEmbeddingsAndCountsTheirInputTokens() {
     // Given two inputs of 8 characters: 16 / 4 = 4 input tokens, no output
-    Counters before = controlPlane.appliedFor(SURFACE_KEY);
+    Counters before = controlPlane.settledFor(SURFACE_KEY, java.time.Duration.ofMillis(600));
 
     // When
     Response response =
@@ -115,7 +115,7 @@ class ApiSurfaceTest {
   @Test
   void proxiesResponsesAndReadsInputAndOutputTokensPlainAndFromResponseCompleted() {
     // Given 4 input tokens and 5 output tokens
-    Counters before = controlPlane.appliedFor(SURFACE_KEY);
+    Counters before = controlPlane.settledFor(SURFACE_KEY, java.time.Duration.ofMillis(600));
     String body = "{\"model\":\"gpt-4o-mini\",\"input\":\"" + HELLO + "\",\"max_output_tokens\":5";
 
     // When
@@ -136,7 +136,7 @@ class ApiSurfaceTest {
   @Test
   void proxiesAnthropicMessagesWithTheProviderKeyAsXApiKeyAndCountsTheirUsage() {
     // Given a client key sent as x-api-key, as Anthropic's SDKs do
-    Counters before = controlPlane.appliedFor(ANTHROPIC_KEY);
+    Counters before = controlPlane.settledFor(ANTHROPIC_KEY, java.time.Duration.ofMillis(600));
     String requestId = "anthropic-" + UUID.randomUUID();
 
     // When it asks plainly and streamed

@@ -56,7 +56,7 @@ class OpenAiJavaClientTest {
   void answersPlainAndStreamedChatCompletionsAndCountsBothWithTheUpstreamsUsage() {
     // Given the SDK with a Tollgate key
     OpenAIClient client = client(OPENAI_JAVA_SECRET);
-    Counters before = controlPlane.appliedFor(OPENAI_JAVA_KEY);
+    Counters before = controlPlane.settledFor(OPENAI_JAVA_KEY, java.time.Duration.ofMillis(600));
 
     // When it asks plainly
     ChatCompletion completion = client.chat().completions().create(hello("gpt-4o-mini").build());

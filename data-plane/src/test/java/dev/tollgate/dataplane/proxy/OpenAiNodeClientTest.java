@@ -42,7 +42,7 @@ class OpenAiNodeClientTest {
   void theOfficialNodeSdkWorksUnmodifiedAndItsRequestsAreCounted() throws Exception {
     assumeTrue(onPath("node"), "node is not installed");
     // Given the SDK installed exactly as locked
-    Counters before = controlPlane.appliedFor(OPENAI_NODE_KEY);
+    Counters before = controlPlane.settledFor(OPENAI_NODE_KEY, java.time.Duration.ofMillis(600));
     Files.createDirectories(WORK);
     for (String file : List.of("package.json", "package-lock.json", "client.mjs")) {
       Files.copy(SOURCES.resolve(file), WORK.resolve(file), StandardCopyOption.REPLACE_EXISTING);
