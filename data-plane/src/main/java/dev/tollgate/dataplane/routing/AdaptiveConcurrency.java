@@ -155,8 +155,8 @@ public class AdaptiveConcurrency {
     state.learnedLimit = limit;
     if (shared.reset()) {
       state.clearSamples();
-      // The control plane deletes the hash on a reset: the discarded limit is then this data
-      // plane's own.
+      // When the hash was missing (expired Redis data, a Redis restart) there is no shared limit
+      // before the reset: the discarded limit is then this data plane's own.
       int discarded = shared.limitBeforeReset() > 0 ? shared.limitBeforeReset() : before;
       report(state.id, shared.nowMs(), discarded, limit, "reset", utilisation);
       return;
