@@ -300,6 +300,7 @@ final class Exchange {
           new RequestOutcome(
               keyId,
               providerKeyId,
+              usageModel(),
               model,
               status,
               success,
@@ -312,6 +313,18 @@ final class Exchange {
               requestId,
               attempts));
     }
+  }
+
+  /**
+   * The model the usage is counted under: bounded by the configuration whatever the client sent (a
+   * model some group serves, else a fixed marker).
+   */
+  private String usageModel() {
+    // Compared by identity: a configured model may itself be called "none" or "other".
+    if (modelLabel == RequestMetrics.NONE) {
+      return RequestOutcome.NO_MODEL;
+    }
+    return modelLabel == RequestMetrics.OTHER ? RequestOutcome.OTHER_MODEL : modelLabel;
   }
 
   private void endLease() {

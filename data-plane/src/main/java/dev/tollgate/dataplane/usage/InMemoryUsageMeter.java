@@ -340,7 +340,9 @@ public class InMemoryUsageMeter implements UsageMeter {
           .setOccurredAtUnixMs(o.startedAtMs())
           .setKeyId(o.keyId())
           .setProviderKeyId(o.providerKeyId())
-          .setModel(truncate(o.model(), MAX_MODEL_CHARS))
+          .setModel(
+              truncate(
+                  o.requestedModel().isEmpty() ? o.model() : o.requestedModel(), MAX_MODEL_CHARS))
           .setStatusCode(o.status())
           .setErrorClass(o.errorClass() == null ? "unknown" : o.errorClass())
           .setMessage(truncate(o.message(), MAX_MESSAGE_CHARS))

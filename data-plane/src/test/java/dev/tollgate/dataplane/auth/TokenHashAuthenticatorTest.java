@@ -45,6 +45,7 @@ class TokenHashAuthenticatorTest {
             7,
             0,
             "m",
+            "m",
             200,
             true,
             new TokenUsage(0, tokens, tokens),
