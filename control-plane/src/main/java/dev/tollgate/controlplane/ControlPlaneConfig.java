@@ -2,6 +2,7 @@ package dev.tollgate.controlplane;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -124,5 +125,44 @@ public interface ControlPlaneConfig {
      */
     @WithDefault("5000")
     int batchSize();
+  }
+
+  /**
+   * TLS between the planes. Off by default: gRPC shares the HTTP port in plaintext, for local runs.
+   * On, gRPC moves to its own port, served only over TLS (see GrpcTlsCustomizer for why a port of
+   * its own), while the HTTP port keeps the admin API, probes and metrics.
+   */
+  GrpcTls grpcTls();
+
+  interface GrpcTls {
+    /**
+     * Serve gRPC over TLS on {@link #port()} instead of in plaintext on the HTTP port (env
+     * TOLLGATE_GRPC_TLS_ENABLED). Needs {@link #cert()} and {@link #key()}.
+     */
+    @WithDefault("false")
+    boolean enabled();
+
+    /** The gRPC TLS port (env TOLLGATE_GRPC_TLS_PORT); used only when enabled. */
+    @WithDefault("9443")
+    int port();
+
+    /**
+     * PEM file of the server certificate, then any intermediates (env TOLLGATE_GRPC_TLS_CERT), for
+     * the name the data planes dial (TOLLGATE_CONTROL_PLANE's host).
+     */
+    Optional<Path> cert();
+
+    /**
+     * PEM file of the certificate's private key, unencrypted PKCS#8 (env TOLLGATE_GRPC_TLS_KEY).
+     */
+    Optional<Path> key();
+
+    /**
+     * PEM file of the CA certificates that sign data planes' client certificates (env
+     * TOLLGATE_GRPC_TLS_CLIENT_CA). Set, a data plane without a certificate they signed is refused
+     * during the handshake (mutual TLS); unset, any client may connect and the internal token alone
+     * authenticates it.
+     */
+    Optional<Path> clientCa();
   }
 }

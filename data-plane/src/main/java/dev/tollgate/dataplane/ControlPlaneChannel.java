@@ -17,8 +17,9 @@ import java.util.concurrent.TimeUnit;
  * The one gRPC channel to the control plane, shared by the config replica and the usage flusher.
  *
  * <p>Built here rather than through {@code quarkus.grpc.clients.*} so that {@code
- * TOLLGATE_CONTROL_PLANE=host:port} stays the single knob, and so that the channel outlives the
- * final flush on shutdown (it is closed when the bean is destroyed, after ShutdownEvent observers).
+ * TOLLGATE_CONTROL_PLANE=host:port} stays the single knob (with TOLLGATE_CONTROL_PLANE_TLS_* for
+ * TLS, see {@link ControlPlaneTls}), and so that the channel outlives the final flush on shutdown
+ * (it is closed when the bean is destroyed, after ShutdownEvent observers).
  */
 @ApplicationScoped
 public class ControlPlaneChannel {
@@ -40,8 +41,10 @@ public class ControlPlaneChannel {
                             + " plane's internal token (property tollgate.internal-token)"));
     String bearer = "Bearer " + token;
     this.channel =
-        NettyChannelBuilder.forTarget(config.controlPlane())
-            .usePlaintext()
+        ControlPlaneTls.transport(
+                NettyChannelBuilder.forTarget(config.controlPlane()),
+                config.controlPlaneTls(),
+                config.controlPlane())
             // Keepalive notices a silently dead CP connection sooner than the Watch silence
             // timeout.
             .keepAliveTime(30, TimeUnit.SECONDS)

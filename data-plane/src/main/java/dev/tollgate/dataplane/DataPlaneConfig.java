@@ -2,6 +2,7 @@ package dev.tollgate.dataplane;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -62,6 +63,37 @@ public interface DataPlaneConfig {
 
   /** Redis, where the limits shared by all replicas live. */
   Redis redis();
+
+  /** TLS to the control plane's gRPC; plaintext unless enabled. */
+  ControlPlaneTls controlPlaneTls();
+
+  /**
+   * TLS to the control plane, matching its TOLLGATE_GRPC_TLS_* settings: then {@code
+   * TOLLGATE_CONTROL_PLANE} names its gRPC TLS port, and a host its certificate is issued for.
+   */
+  interface ControlPlaneTls {
+    /** Speak TLS to the control plane ({@code TOLLGATE_CONTROL_PLANE_TLS_ENABLED}). */
+    @WithDefault("false")
+    boolean enabled();
+
+    /**
+     * PEM file of the CA certificates to trust for the control plane's certificate ({@code
+     * TOLLGATE_CONTROL_PLANE_TLS_CA}); unset, the JVM's default trust store.
+     */
+    Optional<Path> ca();
+
+    /**
+     * PEM file of this data plane's client certificate chain, for a control plane that requires one
+     * ({@code TOLLGATE_CONTROL_PLANE_TLS_CERT}); set together with {@link #key()}.
+     */
+    Optional<Path> cert();
+
+    /**
+     * PEM file of the client certificate's unencrypted PKCS#8 private key ({@code
+     * TOLLGATE_CONTROL_PLANE_TLS_KEY}).
+     */
+    Optional<Path> key();
+  }
 
   /** Which address a request comes from, for the keys' ip_allow / ip_deny lists. */
   interface ClientIp {

@@ -5,6 +5,7 @@
  *
  * <p>Features live in their own packages: {@code proxy} (the request pipeline), {@code auth},
  * {@code routing}, {@code upstream}, {@code usage} and {@code config}. This package holds what they
- * share: the configuration mapping and the channel to the control plane.
+ * share: the configuration mapping and the channel to the control plane, plaintext or TLS ({@link
+ * dev.tollgate.dataplane.ControlPlaneTls}).
  */
 package dev.tollgate.dataplane;

@@ -1,6 +1,8 @@
 package dev.tollgate.controlplane.admin;
 
 import jakarta.ws.rs.QueryParam;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 
 /**
@@ -63,7 +65,12 @@ public class ListParams {
   @Parameter(
       description =
           "3 to 200 characters: a case-insensitive substring of the name, or the start of a key's"
-              + " prefix (tg-…).")
+              + " prefix (tg-…).",
+      schema =
+          @Schema(
+              type = SchemaType.STRING,
+              minLength = 3,
+              maxLength = Fields.MAX_QUERY_TEXT_LENGTH))
   public String search;
 
   @QueryParam("created_from")

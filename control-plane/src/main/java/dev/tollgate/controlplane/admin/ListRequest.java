@@ -214,13 +214,13 @@ public record ListRequest(
       return null;
     }
     String trimmed = value.trim();
-    if (trimmed.length() < MIN_SEARCH || trimmed.length() > Fields.MAX_NAME_LENGTH) {
+    if (trimmed.length() < MIN_SEARCH || Fields.exceeds(trimmed, Fields.MAX_QUERY_TEXT_LENGTH)) {
       throw ProblemException.badRequest(
           "search",
           "search must be "
               + MIN_SEARCH
               + " to "
-              + Fields.MAX_NAME_LENGTH
+              + Fields.MAX_QUERY_TEXT_LENGTH
               + " characters (shorter would match nearly everything)");
     }
     return trimmed;

@@ -25,6 +25,18 @@ public class ProblemException extends RuntimeException {
     return new ProblemException(404, "Not Found", what + " " + id + " does not exist", "id");
   }
 
+  /**
+   * A body that is not declared as JSON: absent or another {@code Content-Type}, or a charset other
+   * than UTF-8 (RFC 8259 §8.1: JSON between systems is UTF-8).
+   */
+  public static ProblemException unsupportedMediaType() {
+    return new ProblemException(
+        415,
+        "Unsupported Media Type",
+        "a request body must be JSON, sent with Content-Type: application/json (UTF-8)",
+        "Content-Type");
+  }
+
   public static ProblemException conflict(String field, String detail) {
     return new ProblemException(409, "Conflict", detail, field);
   }

@@ -51,6 +51,11 @@ public class ProblemExceptionMappers {
       return jsonProblem(json).toResponse();
     }
     Response.StatusType status = e.getResponse().getStatusInfo();
+    if (status.getStatusCode() == 415) {
+      // RESTEasy's own refusal of a Content-Type that matches no @Consumes: the same answer as
+      // AdminInputFilter's for a body without one.
+      return problem(ProblemException.unsupportedMediaType());
+    }
     return Problem.of(status.getStatusCode(), status.getReasonPhrase(), e.getMessage(), null)
         .toResponse();
   }
@@ -107,10 +112,12 @@ public class ProblemExceptionMappers {
   }
 
   static Problem jsonProblem(JsonProcessingException e) {
-    String field = fieldOf(e);
+    String field = InputText.printable(fieldOf(e));
     String detail;
-    if (e instanceof UnrecognizedPropertyException unknown) {
-      detail = "unknown field \"" + unknown.getPropertyName() + "\"";
+    if (e instanceof StrictJsonCustomizer.UnstorableTextException) {
+      detail = (field == null ? "a string" : field) + " " + e.getOriginalMessage();
+    } else if (e instanceof UnrecognizedPropertyException unknown) {
+      detail = "unknown field \"" + InputText.printable(unknown.getPropertyName()) + "\"";
     } else if (e instanceof InputCoercionException) {
       detail = (field == null ? "a number" : field) + " is out of range";
     } else if (e instanceof MismatchedInputException mismatch && field != null) {

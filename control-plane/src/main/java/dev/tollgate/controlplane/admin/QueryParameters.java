@@ -71,16 +71,12 @@ public final class QueryParameters {
     }
   }
 
-  /** A non-blank value of at most {@link Fields#MAX_NAME_LENGTH} characters, or null. */
+  /** A non-blank value of at most {@link Fields#MAX_QUERY_TEXT_LENGTH} characters, or null. */
   public static String text(String name, String raw) {
     if (absent(raw)) {
       return null;
     }
-    if (raw.length() > Fields.MAX_NAME_LENGTH) {
-      throw ProblemException.badRequest(
-          name, name + " must be at most " + Fields.MAX_NAME_LENGTH + " characters");
-    }
-    return raw;
+    return Fields.atMost(name, raw, Fields.MAX_QUERY_TEXT_LENGTH);
   }
 
   public static <T> T required(String name, T value) {

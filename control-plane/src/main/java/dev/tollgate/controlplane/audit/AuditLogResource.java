@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tollgate.controlplane.admin.CursorPageView;
+import dev.tollgate.controlplane.admin.Fields;
 import dev.tollgate.controlplane.admin.KeysetCursor;
 import dev.tollgate.controlplane.admin.ListRequest;
 import dev.tollgate.controlplane.admin.Problem;
@@ -25,6 +26,7 @@ import java.util.ArrayList;
 import java.util.List;
 import javax.sql.DataSource;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
@@ -63,18 +65,25 @@ public class AuditLogResource {
           String cursor,
       @Parameter(description = "Entries per page, 1..1000 (default 50)") @QueryParam("limit")
           String limit,
-      @Parameter(description = "Only this entity type (api_key, user, …)")
+      @Parameter(
+              description = "Only this entity type (api_key, user, …)",
+              schema = @Schema(type = SchemaType.STRING, maxLength = Fields.MAX_QUERY_TEXT_LENGTH))
           @QueryParam("entity_type")
           String entityType,
       @Parameter(description = "Only this entity id (with entity_type)") @QueryParam("entity_id")
           String entityId,
-      @Parameter(description = "Only this actor (bootstrap, token:<id>)") @QueryParam("actor")
+      @Parameter(
+              description = "Only this actor (bootstrap, token:<id>)",
+              schema = @Schema(type = SchemaType.STRING, maxLength = Fields.MAX_QUERY_TEXT_LENGTH))
+          @QueryParam("actor")
           String actor,
       @Parameter(description = "At or after this ISO-8601 instant") @QueryParam("from") String from,
       @Parameter(description = "Before this ISO-8601 instant") @QueryParam("to") String to) {
     int size =
         QueryParameters.limit("limit", limit, ListRequest.DEFAULT_SIZE, ListRequest.MAX_SIZE);
     long before = cursor == null ? Long.MAX_VALUE : KeysetCursor.decodeId("cursor", cursor);
+    entityType = QueryParameters.text("entity_type", entityType);
+    actor = QueryParameters.text("actor", actor);
     if (entityId != null && entityType == null) {
       throw ProblemException.badRequest("entity_id", "entity_id needs entity_type");
     }

@@ -1,5 +1,6 @@
 package dev.tollgate.controlplane.errors;
 
+import dev.tollgate.controlplane.admin.Fields;
 import dev.tollgate.controlplane.admin.KeysetCursor;
 import dev.tollgate.controlplane.admin.Problem;
 import dev.tollgate.controlplane.admin.ProblemException;
@@ -13,6 +14,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
@@ -55,7 +57,10 @@ public class ErrorEventResource {
       @Parameter(description = "Only errors sent to this provider key.")
           @QueryParam("provider_key_id")
           String providerKeyId,
-      @Parameter(description = "Only errors for this model (exact name).") @QueryParam("model")
+      @Parameter(
+              description = "Only errors for this model (exact name), at most 200 characters.",
+              schema = @Schema(type = SchemaType.STRING, maxLength = Fields.MAX_QUERY_TEXT_LENGTH))
+          @QueryParam("model")
           String model,
       @Parameter(description = "Only errors with this HTTP status (100..599).")
           @QueryParam("status_code")

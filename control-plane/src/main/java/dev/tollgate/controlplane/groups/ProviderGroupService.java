@@ -293,6 +293,7 @@ public class ProviderGroupService {
     if (mapping == null) {
       return Map.of();
     }
+    Fields.atMostEntries("model_mapping", mapping.keySet(), Fields.MAX_MODELS);
     var checked = new LinkedHashMap<String, String>();
     for (var entry : mapping.entrySet()) {
       String field = "model_mapping." + entry.getKey();
@@ -303,6 +304,7 @@ public class ProviderGroupService {
       if (entry.getValue() == null || entry.getValue().isBlank()) {
         throw ProblemException.badRequest(field, field + " must name an upstream model");
       }
+      Fields.atMost(field, entry.getValue(), Fields.MAX_NAME_LENGTH);
       checked.put(entry.getKey(), entry.getValue());
     }
     return checked;

@@ -23,9 +23,6 @@ import javax.sql.DataSource;
 @ApplicationScoped
 public class ProviderKeyService {
 
-  /** Upstream secrets are API keys or tokens; anything longer is a paste mistake. */
-  private static final int MAX_SECRET_LENGTH = 4096;
-
   /** Secrets shorter than this get no hint: 4 characters would give away too much of them. */
   private static final int MIN_SECRET_LENGTH_FOR_HINT = 8;
 
@@ -234,11 +231,10 @@ public class ProviderKeyService {
   }
 
   private static String secret(String secret) {
-    if (secret.isBlank() || secret.length() > MAX_SECRET_LENGTH) {
-      throw ProblemException.badRequest(
-          "secret", "secret must be 1 to " + MAX_SECRET_LENGTH + " non-blank characters");
+    if (secret.isBlank()) {
+      throw ProblemException.badRequest("secret", "secret must not be blank");
     }
-    return secret;
+    return Fields.atMost("secret", secret, Fields.MAX_SECRET_LENGTH);
   }
 
   /** A provider key that exists and is not deleted, locked for the change. */
@@ -267,6 +263,7 @@ public class ProviderKeyService {
    * trailing slash, because the data plane appends "/chat/completions" to it verbatim.
    */
   static String baseUrl(String value) {
+    Fields.atMost("base_url", value, Fields.MAX_URL_LENGTH);
     String problem = "base_url must be an absolute http(s) URL such as https://api.openai.com/v1";
     URI uri;
     try {

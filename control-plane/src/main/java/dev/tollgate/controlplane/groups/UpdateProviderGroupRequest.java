@@ -1,8 +1,11 @@
 package dev.tollgate.controlplane.groups;
 
+import dev.tollgate.controlplane.admin.Fields;
+import dev.tollgate.controlplane.admin.ModelName;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /**
@@ -13,19 +16,34 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 @Schema(description = "Fields to change; absent fields stay as they are.")
 public class UpdateProviderGroupRequest {
 
-  @Schema(description = "Unique, 1 to 200 characters.")
+  @Schema(
+      description = "Unique, 1 to 200 characters.",
+      minLength = 1,
+      maxLength = Fields.MAX_NAME_LENGTH)
   private String name;
 
-  @Schema(description = "openai or anthropic.")
+  @Schema(enumeration = {"openai", "anthropic"})
   private String platform;
 
-  @Schema(description = "Public model names the group serves (not empty).")
+  @Schema(
+      description = "Public model names the group serves: 1 to 1000 distinct names.",
+      type = SchemaType.ARRAY,
+      implementation = ModelName.class,
+      minItems = 1,
+      maxItems = Fields.MAX_MODELS)
   private List<String> models;
 
-  @Schema(description = "Public model name → upstream model name; keys must be in models.")
+  @Schema(
+      description =
+          "Public model name → upstream model name (1 to 200 characters); keys must be in models.",
+      type = SchemaType.OBJECT,
+      additionalProperties = ModelName.class,
+      maxProperties = Fields.MAX_MODELS)
   private Map<String, String> modelMapping;
 
-  @Schema(description = "active or disabled (DELETE deletes).")
+  @Schema(
+      description = "DELETE deletes.",
+      enumeration = {"active", "disabled"})
   private String status;
 
   @Schema(description = "Requests per minute across the group; 0 = no limit.")
@@ -38,6 +56,7 @@ public class UpdateProviderGroupRequest {
       nullable = true)
   private Long fallbackGroupId;
 
+  @Schema(hidden = true)
   private boolean fallbackGroupIdPresent;
 
   public String name() {

@@ -260,6 +260,7 @@ public class ApiKeyService {
   }
 
   private static TreeSet<Long> groupIds(List<Long> groupIds) {
+    Fields.atMostEntries("group_ids", groupIds, Fields.MAX_GROUP_IDS);
     var distinct = new TreeSet<Long>();
     for (Long groupId : groupIds) {
       if (groupId == null || !distinct.add(groupId)) {
@@ -338,8 +339,13 @@ public class ApiKeyService {
     if (values == null) {
       return List.of();
     }
+    Fields.atMostEntries(field, values, Fields.MAX_CIDRS);
     var seen = new HashSet<String>();
     for (String value : values) {
+      if (value != null && value.length() > Fields.MAX_CIDR_LENGTH) {
+        throw ProblemException.badRequest(
+            field, field + " entries must be at most " + Fields.MAX_CIDR_LENGTH + " characters");
+      }
       if (value == null || !isCidr(value) || !seen.add(value)) {
         throw ProblemException.badRequest(
             field, field + " must list distinct CIDRs such as 10.0.0.0/8, got " + value);

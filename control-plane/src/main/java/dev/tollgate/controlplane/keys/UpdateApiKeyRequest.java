@@ -1,8 +1,11 @@
 package dev.tollgate.controlplane.keys;
 
+import dev.tollgate.controlplane.admin.Fields;
+import dev.tollgate.controlplane.admin.ModelName;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /**
@@ -13,17 +16,18 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 @Schema(description = "Fields to change; absent fields stay as they are.")
 public class UpdateApiKeyRequest {
 
-  @Schema(description = "1 to 200 characters.")
+  @Schema(description = "1 to 200 characters.", minLength = 1, maxLength = Fields.MAX_NAME_LENGTH)
   private String name;
 
   @Schema(
-      description =
-          "active or disabled (DELETE revokes; reset-quota re-activates a quota_exhausted key).")
+      description = "DELETE revokes; reset-quota re-activates a quota_exhausted key.",
+      enumeration = {"active", "disabled"})
   private String status;
 
   @Schema(description = "ISO-8601 instant in the future, or null: never expires.", nullable = true)
   private Instant expiresAt;
 
+  @Schema(hidden = true)
   private boolean expiresAtPresent;
 
   @Schema(description = "Tokens the key may use in all; -1 = unlimited.")
@@ -38,16 +42,33 @@ public class UpdateApiKeyRequest {
   @Schema(description = "Tokens per minute, charged after each response; 0 = no limit.")
   private Integer tpmLimit;
 
-  @Schema(description = "Models the key may use; empty = every model of its groups.")
+  @Schema(
+      description =
+          "Models the key may use, at most 1000 distinct names; empty = every model of its groups.",
+      type = SchemaType.ARRAY,
+      implementation = ModelName.class,
+      maxItems = Fields.MAX_MODELS)
   private List<String> allowedModels;
 
-  @Schema(description = "CIDRs (IPv4 or IPv6) the client must be in; empty = any.")
+  @Schema(
+      description = "At most 256 CIDRs (IPv4 or IPv6) the client must be in; empty = any.",
+      type = SchemaType.ARRAY,
+      implementation = Cidr.class,
+      maxItems = Fields.MAX_CIDRS)
   private List<String> ipAllow;
 
-  @Schema(description = "CIDRs (IPv4 or IPv6) the client must not be in.")
+  @Schema(
+      description = "At most 256 CIDRs (IPv4 or IPv6) the client must not be in.",
+      type = SchemaType.ARRAY,
+      implementation = Cidr.class,
+      maxItems = Fields.MAX_CIDRS)
   private List<String> ipDeny;
 
-  @Schema(description = "Provider groups the key may be routed to (replaces the bindings).")
+  @Schema(
+      description =
+          "Provider groups the key may be routed to, at most 100 distinct ids (replaces the"
+              + " bindings).",
+      maxItems = Fields.MAX_GROUP_IDS)
   private List<Long> groupIds;
 
   public String name() {

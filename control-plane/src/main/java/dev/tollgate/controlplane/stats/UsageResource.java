@@ -1,5 +1,6 @@
 package dev.tollgate.controlplane.stats;
 
+import dev.tollgate.controlplane.admin.Fields;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
@@ -8,6 +9,8 @@ import jakarta.ws.rs.core.MediaType;
 import java.sql.SQLException;
 import java.time.Instant;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
@@ -19,7 +22,8 @@ public class UsageResource {
   static final String KEY_ID = "Count only this api key's usage.";
   static final String USER_ID = "Count only the usage of this user's keys.";
   static final String GROUP_ID = "Count only requests routed to this provider group.";
-  static final String MODEL = "Count only requests for this model (as the client named it).";
+  static final String MODEL =
+      "Count only requests for this model (as the client named it), at most 200 characters.";
 
   private final UsageStatsService stats;
 
@@ -51,7 +55,11 @@ public class UsageResource {
       @Parameter(description = KEY_ID) @QueryParam("key_id") String keyId,
       @Parameter(description = USER_ID) @QueryParam("user_id") String userId,
       @Parameter(description = GROUP_ID) @QueryParam("group_id") String groupId,
-      @Parameter(description = MODEL) @QueryParam("model") String model)
+      @Parameter(
+              description = MODEL,
+              schema = @Schema(type = SchemaType.STRING, maxLength = Fields.MAX_QUERY_TEXT_LENGTH))
+          @QueryParam("model")
+          String model)
       throws SQLException {
     return stats.windows(UsageStatsService.scope(keyId, userId, groupId, model), Instant.now());
   }
@@ -78,7 +86,11 @@ public class UsageResource {
       @Parameter(description = KEY_ID) @QueryParam("key_id") String keyId,
       @Parameter(description = USER_ID) @QueryParam("user_id") String userId,
       @Parameter(description = GROUP_ID) @QueryParam("group_id") String groupId,
-      @Parameter(description = MODEL) @QueryParam("model") String model)
+      @Parameter(
+              description = MODEL,
+              schema = @Schema(type = SchemaType.STRING, maxLength = Fields.MAX_QUERY_TEXT_LENGTH))
+          @QueryParam("model")
+          String model)
       throws SQLException {
     return stats.series(
         UsageStatsService.scope(keyId, userId, groupId, model), from, to, step, Instant.now());

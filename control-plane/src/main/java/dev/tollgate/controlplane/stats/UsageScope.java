@@ -1,5 +1,6 @@
 package dev.tollgate.controlplane.stats;
 
+import dev.tollgate.controlplane.admin.Fields;
 import dev.tollgate.controlplane.admin.ProblemException;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -12,8 +13,6 @@ import java.sql.SQLException;
 record UsageScope(String kind, Long id, String model) {
 
   static final UsageScope ALL = new UsageScope("all", null, null);
-
-  static final int MAX_MODEL_LENGTH = 200;
 
   /** At most one of the four may be given; each names its parameter when it is wrong. */
   static UsageScope of(Long keyId, Long userId, Long groupId, String model) {
@@ -41,10 +40,10 @@ record UsageScope(String kind, Long id, String model) {
       if (chosen != null) {
         throw tooMany(chosen, "model");
       }
-      if (model.isBlank() || model.length() > MAX_MODEL_LENGTH) {
-        throw ProblemException.badRequest(
-            "model", "model must be 1.." + MAX_MODEL_LENGTH + " characters");
+      if (model.isBlank()) {
+        throw ProblemException.badRequest("model", "model must not be blank");
       }
+      Fields.atMost("model", model, Fields.MAX_QUERY_TEXT_LENGTH);
       scope = new UsageScope("model", null, model);
     }
     return scope;

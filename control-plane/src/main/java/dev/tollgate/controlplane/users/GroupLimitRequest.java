@@ -19,6 +19,7 @@ public class GroupLimitRequest {
       required = true)
   private Integer rpmOverride;
 
+  @Schema(hidden = true)
   private boolean rpmOverridePresent;
 
   /** Null when absent; empty when sent as null (inherit). */

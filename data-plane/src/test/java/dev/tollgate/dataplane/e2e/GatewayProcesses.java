@@ -85,18 +85,22 @@ final class GatewayProcesses implements AutoCloseable {
   }
 
   void startControlPlane() throws Exception {
-    controlPlane =
-        start(
-            "control-plane",
-            cpJar,
-            Map.of(
-                "QUARKUS_HTTP_PORT", String.valueOf(cpPort),
-                "TOLLGATE_DB_URL", dbUrl,
-                "TOLLGATE_DB_USER", DB_USER,
-                "TOLLGATE_DB_PASSWORD", DB_PASSWORD,
-                "TOLLGATE_ADMIN_TOKEN", adminToken,
-                "TOLLGATE_ENCRYPTION_KEY", encryptionKey,
-                "TOLLGATE_INTERNAL_TOKEN", internalToken));
+    startControlPlane(Map.of());
+  }
+
+  /** A control plane with more environment (e.g. TLS between the planes). */
+  void startControlPlane(Map<String, String> moreEnv) throws Exception {
+    Map<String, String> env = new java.util.HashMap<>(moreEnv);
+    env.putAll(
+        Map.of(
+            "QUARKUS_HTTP_PORT", String.valueOf(cpPort),
+            "TOLLGATE_DB_URL", dbUrl,
+            "TOLLGATE_DB_USER", DB_USER,
+            "TOLLGATE_DB_PASSWORD", DB_PASSWORD,
+            "TOLLGATE_ADMIN_TOKEN", adminToken,
+            "TOLLGATE_ENCRYPTION_KEY", encryptionKey,
+            "TOLLGATE_INTERNAL_TOKEN", internalToken));
+    controlPlane = start("control-plane", cpJar, env);
     awaitReady(cpPort, Duration.ofSeconds(60));
   }
 
@@ -122,10 +126,16 @@ final class GatewayProcesses implements AutoCloseable {
       throws Exception {
     Map<String, String> env = new java.util.HashMap<>(moreEnv);
     env.put("QUARKUS_HTTP_PORT", String.valueOf(port));
-    env.put("TOLLGATE_CONTROL_PLANE", "127.0.0.1:" + cpPort);
+    // moreEnv may name another gRPC endpoint (the TLS port).
+    env.putIfAbsent("TOLLGATE_CONTROL_PLANE", "127.0.0.1:" + cpPort);
     env.put("TOLLGATE_INTERNAL_TOKEN", internalToken);
     env.put("TOLLGATE_FLUSH_INTERVAL", flushInterval.toMillis() + "ms");
     return start("data-plane-" + port, dpJar, env);
+  }
+
+  /** What the data plane on {@code port} has logged so far. */
+  String dataPlaneLog(int port) throws IOException {
+    return Files.readString(logs.resolve("data-plane-" + port + ".log"));
   }
 
   /** Calls the control plane's admin API; fails the test on any other status than expected. */
