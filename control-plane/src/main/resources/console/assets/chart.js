@@ -10,7 +10,7 @@ function frame(label, body, max) {
   const plotH = H - PAD.top - PAD.bottom;
   return h(
     'svg',
-    { viewBox: `0 0 ${W} ${H}`, class: 'chart', role: 'img', 'aria-label': label, preserveAspectRatio: 'none' },
+    { viewBox: `0 0 ${W} ${H}`, class: 'chart', role: 'img', 'aria-label': label },
     h('title', {}, label),
     (max >= 4 ? [0, 0.5, 1] : [0, 1]).map((f) => {
       const y = PAD.top + plotH * (1 - f);

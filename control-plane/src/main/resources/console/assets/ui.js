@@ -102,7 +102,7 @@ export function problemBox(error) {
     { class: 'problem', role: 'alert' },
     h('strong', {}, status),
     error && error.detail ? h('span', {}, ` — ${error.detail}`) : null,
-    error && error.field ? h('span', { class: 'field' }, ` (field: `, h('code', {}, error.field), ')') : null,
+    error && error.field ? h('span', { class: 'problem-field' }, ' (field: ', h('code', {}, error.field), ')') : null,
   );
 }
 

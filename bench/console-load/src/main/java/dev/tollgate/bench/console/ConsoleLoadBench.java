@@ -33,6 +33,10 @@ public final class ConsoleLoadBench {
   private ConsoleLoadBench() {}
 
   public static void main(String[] args) throws Exception {
+    if (args.length >= 2 && args[0].equals("table")) {
+      System.out.print(table(Files.readAllLines(Path.of(args[1]))));
+      return;
+    }
     Map<String, String> o = options(args);
     String url = required(o, "--url");
     String token = required(o, "--token");
@@ -94,6 +98,54 @@ public final class ConsoleLoadBench {
           StandardOpenOption.APPEND);
     }
     System.exit(failed ? 1 : 0);
+  }
+
+  private static final java.util.regex.Pattern FIELD =
+      java.util.regex.Pattern.compile("\"(label|scenario|p50_ms|p99_ms)\":\"?([^\",}]*)");
+
+  /**
+   * A Markdown table of the JSON lines: per scenario, p50 and p99 of each label side by side (in
+   * the order they ran), and the p99 of the last label over the first's.
+   */
+  static String table(List<String> lines) {
+    Map<String, Map<String, String[]>> byScenario = new LinkedHashMap<>();
+    List<String> labels = new ArrayList<>();
+    for (String line : lines) {
+      Map<String, String> f = new LinkedHashMap<>();
+      var m = FIELD.matcher(line);
+      while (m.find()) {
+        f.put(m.group(1), m.group(2));
+      }
+      if (!labels.contains(f.get("label"))) {
+        labels.add(f.get("label"));
+      }
+      byScenario
+          .computeIfAbsent(f.get("scenario"), k -> new LinkedHashMap<>())
+          .put(f.get("label"), new String[] {f.get("p50_ms"), f.get("p99_ms")});
+    }
+    var out = new StringBuilder("| scenario |");
+    labels.forEach(l -> out.append(" p50 ").append(l).append(" | p99 ").append(l).append(" |"));
+    out.append(" p99 ").append(labels.get(labels.size() - 1)).append(" / ").append(labels.get(0));
+    out.append(" |\n|---|").append("---:|".repeat(labels.size() * 2 + 1)).append('\n');
+    byScenario.forEach(
+        (scenario, byLabel) -> {
+          out.append("| ").append(scenario).append(" |");
+          for (String label : labels) {
+            String[] v = byLabel.getOrDefault(label, new String[] {"–", "–"});
+            out.append(' ').append(v[0]).append(" ms | ").append(v[1]).append(" ms |");
+          }
+          String[] first = byLabel.get(labels.get(0));
+          String[] last = byLabel.get(labels.get(labels.size() - 1));
+          out.append(
+              first == null || last == null
+                  ? " – |"
+                  : String.format(
+                      Locale.ROOT,
+                      " %.2f |",
+                      Double.parseDouble(last[1]) / Double.parseDouble(first[1])));
+          out.append('\n');
+        });
+    return out.toString();
   }
 
   /** Signs in through the console's own form, as an operator would. */
