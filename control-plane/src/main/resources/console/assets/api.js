@@ -65,7 +65,9 @@ async function call(method, path, { body, params, signal } = {}) {
 
 export const api = {
   get: (path, params, signal) => call('GET', `/admin/v1${path}`, { params, signal }),
-  post: (path, body) => call('POST', `/admin/v1${path}`, { body }),
+  // A body-less action (rotate, reset-quota) still sends {} as JSON: the admin API refuses a POST
+  // body of any other media type, and an empty object is what "no options" means there.
+  post: (path, body) => call('POST', `/admin/v1${path}`, { body: body ?? {} }),
   put: (path, body) => call('PUT', `/admin/v1${path}`, { body }),
   patch: (path, body) => call('PATCH', `/admin/v1${path}`, { body }),
   del: (path) => call('DELETE', `/admin/v1${path}`),
