@@ -112,9 +112,9 @@ for size in $SIZES; do
       --db-url "jdbc:postgresql://127.0.0.1:5432/$db" --keys "$size" 2>&1 8>&- |
       tee "$RUN_DIR/seed-$label.log" >&2
   fi
-  # A prefix search (one key) and a name search with a status filter (a key in the middle).
+  # A prefix search (one key) and a name search with a status filter (an active key in the middle).
   prefix=$(db_value "$db" "SELECT prefix FROM api_key WHERE id = 1")
-  name=$(db_value "$db" "SELECT name FROM api_key WHERE id = $((size / 2))")
+  name=$(db_value "$db" "SELECT name FROM api_key WHERE id >= $((size / 2)) AND status = 'active' ORDER BY id LIMIT 1")
 
   log "starting the control plane on $db"
   env QUARKUS_HTTP_PORT="$CP_PORT" \

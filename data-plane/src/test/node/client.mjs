@@ -68,7 +68,7 @@ let streamedText = "";
 responseStream.on("response.output_text.delta", (event) => { streamedText += event.delta; });
 const streamedResponse = await responseStream.finalResponse();
 assert.equal(streamedText, "tok tok tok");
-assert.equal(streamedResponse.output_text, "tok tok tok");
+assert.equal(streamedResponse.output[0].content[0].text, "tok tok tok");
 assert.equal(streamedResponse.usage.output_tokens, 3);
 
 const models = [];
