@@ -7,13 +7,19 @@
 #
 # State lives in .tollgate/ (gitignored): env (generated secrets, reused on the next run so that the
 # provider secrets stored in the database stay decryptable), demo.env (ids of the demo objects and
-# the last demo key) and logs/.
+# the last demo key) and logs/<run time>/ (each run's logs; logs/latest is the newest, the 10
+# newest runs are kept).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 readonly ROOT
 readonly STATE_DIR=$ROOT/.tollgate
-readonly LOG_DIR=$STATE_DIR/logs
+readonly LOG_ROOT=$STATE_DIR/logs
+RUN_ID=$(date -u +%Y%m%dT%H%M%SZ)
+readonly RUN_ID
+readonly LOG_DIR=$LOG_ROOT/$RUN_ID
+readonly LOG_REL=.tollgate/logs/$RUN_ID
+readonly KEPT_RUNS=10
 readonly ENV_FILE=$STATE_DIR/env
 readonly DEMO_FILE=$STATE_DIR/demo.env
 
@@ -49,7 +55,8 @@ Starts PostgreSQL, Redis, a stub upstream (:9090), the control plane (:8080) and
 
 Environment: CP_PORT, DP_PORT, STUB_PORT move the three processes to other ports;
 START_TIMEOUT (seconds, default 90) bounds each wait for readiness; JAVA_OPTS is passed to java.
-Secrets are generated once into .tollgate/env; logs go to .tollgate/logs/.
+Secrets are generated once into .tollgate/env; each run's logs go to .tollgate/logs/<UTC time>/
+(.tollgate/logs/latest is the newest; the 10 newest runs are kept).
 EOF
 }
 
@@ -114,6 +121,11 @@ random_token() { random_base64 32 | tr -d '\n=' | tr '+/' '-_'; }
 
 mkdir -p "$LOG_DIR"
 chmod 700 "$STATE_DIR"
+# A new folder per run keeps the previous runs' logs (what happened before a restart is often the
+# question); the oldest beyond KEPT_RUNS go.
+ln -sfn "$RUN_ID" "$LOG_ROOT/latest"
+find "$LOG_ROOT" -mindepth 1 -maxdepth 1 -type d -name '20*' | sort | head -n "-$KEPT_RUNS" |
+  xargs -r rm -rf
 NEW_ENCRYPTION_KEY=true
 grep -qs '^TOLLGATE_ENCRYPTION_KEY=' "$ENV_FILE" && NEW_ENCRYPTION_KEY=false
 (
@@ -184,7 +196,7 @@ trap 'exit 143' TERM
 start() { # name command...
   local name=$1
   shift
-  log "starting $name (log .tollgate/logs/$name.log)"
+  log "starting $name (log $LOG_REL/$name.log)"
   # Background jobs of a script ignore SIGINT, so Ctrl-C reaches only this script, whose trap then
   # stops them in order with SIGTERM.
   "$@" >"$LOG_DIR/$name.log" 2>&1 </dev/null &
@@ -199,11 +211,11 @@ wait_ready() { # name url
   until curl -fsS -o /dev/null --max-time 2 "$url" 2>/dev/null; do
     if ! kill -0 "${PIDS[$name]}" 2>/dev/null; then
       tail -n 30 "$LOG_DIR/$name.log" >&2 || true
-      die "$name exited during start-up (full log: .tollgate/logs/$name.log)"
+      die "$name exited during start-up (full log: $LOG_REL/$name.log)"
     fi
     if ((SECONDS >= deadline)); then
       tail -n 30 "$LOG_DIR/$name.log" >&2 || true
-      die "$name was not ready at $url within ${START_TIMEOUT}s (full log: .tollgate/logs/$name.log)"
+      die "$name was not ready at $url within ${START_TIMEOUT}s (full log: $LOG_REL/$name.log)"
     fi
     sleep 0.5
   done
@@ -258,31 +270,57 @@ json_field() { # field < json
   fi
 }
 
-# Reuse the demo group and provider key of an earlier run when they still exist and point at this
-# stub; otherwise create new ones (group names are unique, hence the suffix).
+# The demo serves every endpoint of the API surface: an OpenAI group with chat and embedding
+# models, and an Anthropic group for /v1/messages, each with one provider key pointing at the stub.
+readonly OPENAI_MODELS='["gpt-4o-mini","gpt-4o","text-embedding-3-small"]'
+readonly ANTHROPIC_MODELS='["claude-sonnet-4-5","claude-haiku-4-5"]'
+
 DEMO_USER_ID="" DEMO_GROUP_ID="" DEMO_PROVIDER_KEY_ID="" DEMO_UPSTREAM_URL=""
+DEMO_ANTHROPIC_GROUP_ID="" DEMO_ANTHROPIC_PROVIDER_KEY_ID=""
 # shellcheck source=/dev/null
 [[ -f $DEMO_FILE ]] && . "$DEMO_FILE"
-if [[ -z $DEMO_GROUP_ID || $DEMO_UPSTREAM_URL != "$UPSTREAM_URL" ]] ||
-  ! admin GET "/admin/v1/provider-groups/$DEMO_GROUP_ID" >/dev/null 2>&1 ||
-  ! admin GET "/admin/v1/provider-keys/$DEMO_PROVIDER_KEY_ID" >/dev/null 2>&1; then
-  log "creating the demo user, provider group and provider key"
-  suffix=$(date -u +%Y%m%d%H%M%S)
+
+if [[ -z $DEMO_USER_ID ]] || ! admin GET "/admin/v1/users/$DEMO_USER_ID" >/dev/null 2>&1; then
+  log "creating the demo user"
   DEMO_USER_ID=$(admin POST /admin/v1/users "{\"name\":\"demo\"}" | json_field id) ||
     die "could not create the demo user"
-  DEMO_GROUP_ID=$(admin POST /admin/v1/provider-groups \
-    "{\"name\":\"demo-$suffix\",\"platform\":\"openai\",\"models\":[\"gpt-4o-mini\",\"gpt-4o\"]}" |
-    json_field id) || die "could not create the demo provider group"
-  DEMO_PROVIDER_KEY_ID=$(admin POST /admin/v1/provider-keys \
-    "{\"group_id\":$DEMO_GROUP_ID,\"base_url\":\"$UPSTREAM_URL\",\"secret\":\"$DEMO_UPSTREAM_SECRET\"}" |
-    json_field id) || die "could not create the demo provider key"
-  DEMO_UPSTREAM_URL=$UPSTREAM_URL
 fi
-[[ -n $DEMO_USER_ID && -n $DEMO_GROUP_ID && -n $DEMO_PROVIDER_KEY_ID ]] ||
-  die "the admin API answered without ids (see .tollgate/logs/control-plane.log)"
+
+# ensure_demo_group GROUP_VAR PROVIDER_KEY_VAR PLATFORM MODELS_JSON
+# Reuses the group and provider key of an earlier run when they still exist and point at this stub
+# (setting the group's models, so a demo made by an older quickstart gains the new ones); otherwise
+# creates them (group names are unique, hence the suffix).
+ensure_demo_group() {
+  local group_var=$1 key_var=$2 platform=$3 models=$4 group key
+  group=${!group_var} key=${!key_var}
+  if [[ -n $group && -n $key && $DEMO_UPSTREAM_URL == "$UPSTREAM_URL" ]] &&
+    admin GET "/admin/v1/provider-groups/$group" >/dev/null 2>&1 &&
+    admin GET "/admin/v1/provider-keys/$key" >/dev/null 2>&1; then
+    admin PATCH "/admin/v1/provider-groups/$group" "{\"models\":$models}" >/dev/null ||
+      die "could not update the demo $platform group's models"
+    return
+  fi
+  log "creating the demo $platform provider group and provider key"
+  group=$(admin POST /admin/v1/provider-groups \
+    "{\"name\":\"demo-$platform-$(date -u +%Y%m%d%H%M%S)\",\"platform\":\"$platform\",\"models\":$models}" |
+    json_field id) || die "could not create the demo $platform provider group"
+  # base_url is written as the SDKs write it, with /v1, for Anthropic too: the data plane appends
+  # /chat/completions, /embeddings, /messages, …
+  key=$(admin POST /admin/v1/provider-keys \
+    "{\"group_id\":$group,\"base_url\":\"$UPSTREAM_URL\",\"secret\":\"$DEMO_UPSTREAM_SECRET\"}" |
+    json_field id) || die "could not create the demo $platform provider key"
+  printf -v "$group_var" '%s' "$group"
+  printf -v "$key_var" '%s' "$key"
+}
+ensure_demo_group DEMO_GROUP_ID DEMO_PROVIDER_KEY_ID openai "$OPENAI_MODELS"
+ensure_demo_group DEMO_ANTHROPIC_GROUP_ID DEMO_ANTHROPIC_PROVIDER_KEY_ID anthropic "$ANTHROPIC_MODELS"
+DEMO_UPSTREAM_URL=$UPSTREAM_URL
+[[ -n $DEMO_USER_ID && -n $DEMO_GROUP_ID && -n $DEMO_PROVIDER_KEY_ID && -n $DEMO_ANTHROPIC_GROUP_ID &&
+  -n $DEMO_ANTHROPIC_PROVIDER_KEY_ID ]] ||
+  die "the admin API answered without ids (see $LOG_REL/control-plane.log)"
 
 key_json=$(admin POST /admin/v1/keys \
-  "{\"user_id\":$DEMO_USER_ID,\"name\":\"demo $(date -u +%FT%TZ)\",\"group_ids\":[$DEMO_GROUP_ID]}") ||
+  "{\"user_id\":$DEMO_USER_ID,\"name\":\"demo $(date -u +%FT%TZ)\",\"group_ids\":[$DEMO_GROUP_ID,$DEMO_ANTHROPIC_GROUP_ID]}") ||
   die "could not create the demo client key"
 DEMO_KEY_ID=$(json_field id <<<"$key_json")
 DEMO_KEY=$(json_field key <<<"$key_json")
@@ -295,6 +333,8 @@ DEMO_USER_ID=$DEMO_USER_ID
 DEMO_GROUP_ID=$DEMO_GROUP_ID
 DEMO_PROVIDER_KEY_ID=$DEMO_PROVIDER_KEY_ID
 DEMO_UPSTREAM_URL=$DEMO_UPSTREAM_URL
+DEMO_ANTHROPIC_GROUP_ID=$DEMO_ANTHROPIC_GROUP_ID
+DEMO_ANTHROPIC_PROVIDER_KEY_ID=$DEMO_ANTHROPIC_PROVIDER_KEY_ID
 DEMO_KEY_ID=$DEMO_KEY_ID
 DEMO_KEY=$DEMO_KEY
 EOF
@@ -304,18 +344,23 @@ EOF
 deadline=$((SECONDS + 30))
 until curl -fs -o /dev/null --max-time 2 "$DP_URL/v1/models" -H "Authorization: Bearer $DEMO_KEY"; do
   ((SECONDS < deadline)) || die "the data plane did not accept the new demo key within 30s \
-(see .tollgate/logs/data-plane.log)"
+(see $LOG_REL/data-plane.log)"
   sleep 0.3
 done
 
 cat <<EOF
 
 Tollgate is running:
-  data plane     $DP_URL   (logs in .tollgate/logs/)
+  data plane     $DP_URL   (logs in $LOG_REL/)
   control plane  $CP_URL
   stub upstream  $UPSTREAM_URL
 
 Demo client key (also in .tollgate/demo.env): $DEMO_KEY
+
+SDK settings (the key works with both):
+  OpenAI SDKs     base URL $DP_URL/v1   models gpt-4o-mini, gpt-4o, text-embedding-3-small
+  Anthropic SDKs  base URL $DP_URL      (no /v1: the SDK adds /v1/messages)
+                  models claude-sonnet-4-5, claude-haiku-4-5
 
 Chat completion through the data plane:
 
@@ -329,9 +374,23 @@ Streaming:
     -H 'Authorization: Bearer $DEMO_KEY' -H 'Content-Type: application/json' \\
     -d '{"model":"gpt-4o-mini","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"Hello, Tollgate"}]}'
 
+Embeddings, Responses and Anthropic Messages:
+
+  curl -sS $DP_URL/v1/embeddings -H 'Authorization: Bearer $DEMO_KEY' \\
+    -H 'Content-Type: application/json' -d '{"model":"text-embedding-3-small","input":"Hello, Tollgate"}'
+  curl -sS $DP_URL/v1/responses -H 'Authorization: Bearer $DEMO_KEY' \\
+    -H 'Content-Type: application/json' -d '{"model":"gpt-4o-mini","input":"Hello, Tollgate"}'
+  curl -sS $DP_URL/v1/messages -H 'x-api-key: $DEMO_KEY' -H 'anthropic-version: 2023-06-01' \\
+    -H 'Content-Type: application/json' \\
+    -d '{"model":"claude-sonnet-4-5","max_tokens":64,"messages":[{"role":"user","content":"Hello, Tollgate"}]}'
+
 The key's counters (flushed from the data plane every ${TOLLGATE_FLUSH_INTERVAL:-5s}):
 
   curl -sS $CP_URL/admin/v1/keys/$DEMO_KEY_ID -H 'Authorization: Bearer $TOLLGATE_ADMIN_TOKEN'
+
+The operators' console (this link signs in with the admin token: keep it to yourself):
+
+  $CP_URL/console/sign-in#token=$TOLLGATE_ADMIN_TOKEN
 
 Press Ctrl-C to stop.
 EOF
@@ -341,7 +400,7 @@ while true; do
   for name in stub-upstream control-plane data-plane; do
     if ! kill -0 "${PIDS[$name]}" 2>/dev/null; then
       tail -n 20 "$LOG_DIR/$name.log" >&2 || true
-      die "$name exited unexpectedly (log: .tollgate/logs/$name.log)"
+      die "$name exited unexpectedly (log: $LOG_REL/$name.log)"
     fi
   done
   sleep 1

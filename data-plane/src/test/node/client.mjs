@@ -57,6 +57,20 @@ const response = await client.responses.create({
 assert.equal(response.output_text, "tok tok tok");
 assert.equal(response.usage.input_tokens, 4);
 
+// The SDK's stream helper rebuilds the response from the events: it needs the message item and its
+// text part announced (output_item.added, content_part.added) before the first delta.
+const responseStream = client.responses.stream({
+  model: "gpt-4o-mini",
+  input: "Hello there, stub!",
+  max_output_tokens: 3,
+});
+let streamedText = "";
+responseStream.on("response.output_text.delta", (event) => { streamedText += event.delta; });
+const streamedResponse = await responseStream.finalResponse();
+assert.equal(streamedText, "tok tok tok");
+assert.equal(streamedResponse.output[0].content[0].text, "tok tok tok");
+assert.equal(streamedResponse.usage.output_tokens, 3);
+
 const models = [];
 for await (const model of client.models.list()) models.push(model.id);
 assert.ok(models.includes("gpt-4o-mini"), `models: ${models}`);

@@ -54,6 +54,32 @@ public interface ControlPlaneConfig {
     Duration cacheTtl();
   }
 
+  /** The operators' console at /console: its sign-in sessions. */
+  Console console();
+
+  interface Console {
+    /**
+     * A console session unused this long ends; each use moves its end forward (env
+     * TOLLGATE_CONSOLE_SESSION_IDLE_TIMEOUT).
+     */
+    @WithDefault("30m")
+    Duration sessionIdleTimeout();
+
+    /**
+     * The longest a console session lasts however much it is used, after which the operator signs
+     * in again with a token (env TOLLGATE_CONSOLE_SESSION_MAX_AGE).
+     */
+    @WithDefault("12h")
+    Duration sessionMaxAge();
+
+    /**
+     * Whether the session cookie carries the Secure attribute (env TOLLGATE_CONSOLE_SECURE_COOKIE).
+     * Unset: when the request came over HTTPS, as the control plane sees it (set true behind a
+     * TLS-terminating proxy that does not forward the scheme).
+     */
+    Optional<Boolean> secureCookie();
+  }
+
   /** How rpm-status reads the data planes' RPM counters from Redis. */
   RpmStatus rpmStatus();
 

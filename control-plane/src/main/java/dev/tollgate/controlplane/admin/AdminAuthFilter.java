@@ -22,7 +22,9 @@ import org.jboss.resteasy.reactive.server.ServerRequestFilter;
  * <p>Tokens: the bootstrap TOLLGATE_ADMIN_TOKEN (role admin, compared in constant time on digests,
  * so neither content nor length leaks through timing), or an operator token looked up by its
  * SHA-256 ({@link OperatorTokenService}, cached). Missing or unknown: 401. A {@code viewer} may
- * only read (GET, HEAD); anything else, and every operator-token call, needs {@code admin}: 403.
+ * only read (GET, HEAD); anything else, and every operator-token call, needs {@code admin}: 403. A
+ * request without an Authorization header may instead carry a console session ({@link
+ * SessionAuthenticator}): the same roles apply to the operator whose token opened it.
  *
  * <p>Pre-matching, so unknown admin paths answer 401 rather than revealing what exists. It runs on
  * the event loop: a token missing from the cache is read on a worker thread.
@@ -34,12 +36,17 @@ public class AdminAuthFilter {
   private final byte[] expectedDigest;
   private final OperatorTokenService tokens;
   private final CurrentVertxRequest currentRequest;
+  private final SessionAuthenticator sessions;
 
   AdminAuthFilter(
-      ControlPlaneConfig config, OperatorTokenService tokens, CurrentVertxRequest currentRequest) {
+      ControlPlaneConfig config,
+      OperatorTokenService tokens,
+      CurrentVertxRequest currentRequest,
+      SessionAuthenticator sessions) {
     this.expectedDigest = sha256(config.adminToken());
     this.tokens = tokens;
     this.currentRequest = currentRequest;
+    this.sessions = sessions;
   }
 
   @ServerRequestFilter(preMatching = true)
@@ -49,11 +56,18 @@ public class AdminAuthFilter {
       return Uni.createFrom().nullItem();
     }
     String header = request.getHeaderString(HttpHeaders.AUTHORIZATION);
+    RoutingContext context = currentRequest.getCurrent();
+    if (header == null && sessions.carriesSession(request)) {
+      return sessions
+          .operator(request)
+          .map(operator -> authorize(request, context, operator))
+          .onFailure(ProblemException.class)
+          .recoverWithItem(e -> ((ProblemException) e).toProblem().toResponse());
+    }
     if (header == null || !header.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
       return Uni.createFrom().item(unauthorized());
     }
     byte[] digest = sha256(header.substring(BEARER.length()).trim());
-    RoutingContext context = currentRequest.getCurrent();
     if (MessageDigest.isEqual(expectedDigest, digest)) {
       return Uni.createFrom().item(authorize(request, context, Operator.BOOTSTRAP));
     }

@@ -68,12 +68,12 @@ public class OperatorTokenService {
   }
 
   /** The operator a token hash belongs to, from the cache when it holds the answer, else null. */
-  Optional<Operator> cached(String tokenHash) {
+  public Optional<Operator> cached(String tokenHash) {
     return cache.getIfPresent(tokenHash);
   }
 
   /** Reads the token from the database (blocking) and caches the answer. */
-  Optional<Operator> lookup(String tokenHash) {
+  public Optional<Operator> lookup(String tokenHash) {
     Optional<Operator> found;
     try (Connection connection = dataSource.getConnection();
         PreparedStatement statement =

@@ -77,6 +77,14 @@ final class GatewayProcesses implements AutoCloseable {
     }
   }
 
+  /** Runs SQL on the run's own database: seeds rows faster than the admin API could. */
+  void execute(String sql) throws SQLException {
+    try (Connection c = DriverManager.getConnection(dbUrl, DB_USER, DB_PASSWORD);
+        Statement s = c.createStatement()) {
+      s.execute(sql);
+    }
+  }
+
   private static void maintenance(String sql) throws SQLException {
     try (Connection c = DriverManager.getConnection(MAINTENANCE_DB_URL, DB_USER, DB_PASSWORD);
         Statement s = c.createStatement()) {

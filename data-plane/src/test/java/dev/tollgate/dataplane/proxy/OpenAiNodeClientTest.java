@@ -24,9 +24,9 @@ import org.junit.jupiter.api.Test;
 /**
  * OpenAI's official npm package ({@code openai}, pinned in src/test/node/package-lock.json),
  * unmodified, against the gateway: src/test/node/client.mjs checks plain and streamed chat
- * completions, embeddings, responses, model listing and the SDK's typed errors. Skipped only where
- * {@code node} is not installed (scripts/services.sh installs it); the package comes from the npm
- * registry once, then from npm's cache.
+ * completions, embeddings, responses (plain and through the stream helper), model listing and the
+ * SDK's typed errors. Skipped only where {@code node} is not installed (scripts/services.sh
+ * installs it); the package comes from the npm registry once, then from npm's cache.
  */
 @QuarkusTest
 @QuarkusTestResource(value = GatewayTestResource.class, restrictToAnnotatedClass = false)
@@ -61,16 +61,16 @@ class OpenAiNodeClientTest {
             "TOLLGATE_OTHER_KEY", AUTH_SECRET),
         120);
 
-    // Then every check passed (run() asserts exit 0), and the counted key saw its 4 successful
-    // calls: chat 4+3 tokens twice, embeddings 2+0, responses 4+3
+    // Then every check passed (run() asserts exit 0), and the counted key saw its 5 successful
+    // calls: chat 4+3 tokens twice, embeddings 2+0, responses 4+3 plain and streamed
     Eventually.within(
         Duration.ofSeconds(5),
         () -> {
           Counters now = controlPlane.appliedFor(OPENAI_NODE_KEY);
-          assertThat(now.getRequests() - before.getRequests()).isEqualTo(4);
-          assertThat(now.getSuccessRequests() - before.getSuccessRequests()).isEqualTo(4);
-          assertThat(now.getPromptTokens() - before.getPromptTokens()).isEqualTo(14);
-          assertThat(now.getCompletionTokens() - before.getCompletionTokens()).isEqualTo(9);
+          assertThat(now.getRequests() - before.getRequests()).isEqualTo(5);
+          assertThat(now.getSuccessRequests() - before.getSuccessRequests()).isEqualTo(5);
+          assertThat(now.getPromptTokens() - before.getPromptTokens()).isEqualTo(18);
+          assertThat(now.getCompletionTokens() - before.getCompletionTokens()).isEqualTo(12);
         });
   }
 

@@ -616,43 +616,82 @@ public final class StubUpstream extends AbstractVerticle {
     return List.of(data(chunk), DONE);
   }
 
+  /**
+   * The Responses stream as OpenAI sends it for one text message: created, in_progress, the message
+   * item and its text part announced (output_item.added, content_part.added), the deltas, then each
+   * closed with its full text (output_text.done, content_part.done, output_item.done) and
+   * completed. The SDKs' stream helpers rebuild the response from these events and fail on a delta
+   * for an item or part they were not told about.
+   */
   private Iterator<String> responseEvents(JsonNode request) {
     String model = request.path("model").asText();
     int tokens = completionTokens(Api.RESPONSES, request);
+    String fullText = text(request, tokens);
     ObjectNode created = response(request, model, "in_progress", null);
     created.putNull("usage");
     String itemId = "msg_stub" + ids.get();
     ObjectNode completed = created.deepCopy();
     completed.put("status", "completed");
-    completed.setAll(response(request, model, "completed", text(request, tokens)).retain("output"));
+    completed.setAll(response(request, model, "completed", fullText).retain("output"));
     completed.set("usage", usage(Api.RESPONSES, request));
-    int[] sequence = {0};
-    IntFunction<String> event =
-        index -> {
-          ObjectNode delta =
-              JSON.createObjectNode()
-                  .put("type", "response.output_text.delta")
-                  .put("sequence_number", ++sequence[0])
-                  .put("item_id", itemId)
-                  .put("output_index", 0)
-                  .put("content_index", 0)
-                  .put("delta", tokenText(request, index));
-          return named("response.output_text.delta", delta);
-        };
-    ObjectNode start =
-        JSON.createObjectNode().put("type", "response.created").put("sequence_number", 0);
-    start.set("response", created);
-    return events(
-        List.of(named("response.created", start)),
-        tokens,
-        event,
-        List.of(
-            named(
-                "response.completed",
-                JSON.createObjectNode()
-                    .put("type", "response.completed")
-                    .put("sequence_number", tokens + 1)
-                    .set("response", completed))));
+    ObjectNode item =
+        JSON.createObjectNode()
+            .put("id", itemId)
+            .put("type", "message")
+            .put("status", "in_progress")
+            .put("role", "assistant");
+    item.putArray("content");
+    ObjectNode doneItem = item.deepCopy().put("status", "completed");
+    ObjectNode emptyPart = JSON.createObjectNode().put("type", "output_text").put("text", "");
+    emptyPart.putArray("annotations");
+    ObjectNode fullPart = emptyPart.deepCopy().put("text", fullText);
+    doneItem.putArray("content").add(fullPart);
+    // Sequence numbers: 4 events before the deltas, one per delta, 4 after.
+    List<String> head =
+        List.<JsonNode>of(
+                responseEvent("response.created", 0).set("response", created),
+                responseEvent("response.in_progress", 1).set("response", created),
+                responseEvent("response.output_item.added", 2)
+                    .put("output_index", 0)
+                    .set("item", item),
+                inText(responseEvent("response.content_part.added", 3), itemId)
+                    .set("part", emptyPart))
+            .stream()
+            .map(StubUpstream::namedByType)
+            .toList();
+    IntFunction<String> delta =
+        index ->
+            namedByType(
+                inText(responseEvent("response.output_text.delta", 4 + index), itemId)
+                    .put("delta", tokenText(request, index)));
+    int after = 4 + tokens;
+    List<String> tail =
+        List.<JsonNode>of(
+                inText(responseEvent("response.output_text.done", after), itemId)
+                    .put("text", fullText),
+                inText(responseEvent("response.content_part.done", after + 1), itemId)
+                    .set("part", fullPart),
+                responseEvent("response.output_item.done", after + 2)
+                    .put("output_index", 0)
+                    .set("item", doneItem),
+                responseEvent("response.completed", after + 3).set("response", completed))
+            .stream()
+            .map(StubUpstream::namedByType)
+            .toList();
+    return events(head, tokens, delta, tail);
+  }
+
+  private static String namedByType(JsonNode event) {
+    return named(event.get("type").asText(), event);
+  }
+
+  private static ObjectNode responseEvent(String type, int sequence) {
+    return JSON.createObjectNode().put("type", type).put("sequence_number", sequence);
+  }
+
+  /** The fields locating an event in the one message's one text part. */
+  private static ObjectNode inText(ObjectNode event, String itemId) {
+    return event.put("item_id", itemId).put("output_index", 0).put("content_index", 0);
   }
 
   private Iterator<String> messageEvents(JsonNode request) {
