@@ -4,9 +4,9 @@
 # DIR is touched: the machine's own clusters and their configuration stay as they are.
 #
 #   scripts/pg-replica-pair.sh start DIR PRIMARY_PORT REPLICA_PORT
-#   scripts/pg-replica-pair.sh stop-replica DIR      # the replica goes away (fast shutdown)
-#   scripts/pg-replica-pair.sh start-replica DIR     # and comes back, streaming again
-#   scripts/pg-replica-pair.sh stop DIR              # stops both and deletes DIR
+#   scripts/pg-replica-pair.sh stop-server DIR primary|replica   # one goes away (fast shutdown)
+#   scripts/pg-replica-pair.sh start-server DIR primary|replica  # and comes back, streaming again
+#   scripts/pg-replica-pair.sh stop DIR                          # stops both and deletes DIR
 #
 # start: initdb DIR/primary with the role tollgate (password tollgate, scram-sha-256 on loopback)
 # owning the database tollgate, and replication allowed to the superuser postgres from loopback;
@@ -143,7 +143,10 @@ command=${1:-}
 case "$command" in
   -h | --help) usage; exit 0 ;;
   start) [[ $# -eq 4 ]] || { usage >&2; exit 2; } ;;
-  stop | stop-replica | start-replica) [[ $# -eq 2 ]] || { usage >&2; exit 2; } ;;
+  stop) [[ $# -eq 2 ]] || { usage >&2; exit 2; } ;;
+  stop-server | start-server)
+    [[ $# -eq 3 && ($3 == primary || $3 == replica) ]] || { usage >&2; exit 2; }
+    ;;
   *) usage >&2; exit 2 ;;
 esac
 BIN=$(bin_dir)
@@ -154,9 +157,10 @@ dir=$2
 case "$command" in
   start) start_pair "$dir" "$3" "$4" ;;
   stop) stop_pair "$dir" ;;
-  stop-replica) stop_server "$dir" replica ;;
-  start-replica)
-    start_server "$dir" replica
+  stop-server) stop_server "$dir" "$3" ;;
+  start-server)
+    start_server "$dir" "$3"
+    # A restarted primary waits for the standby's WAL receiver to retry (every 5 s by default).
     wait_streaming "$dir"
     ;;
 esac

@@ -52,10 +52,13 @@ public class ReplayLagMonitor {
   private static final long MAX_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
   /**
-   * A measurement older than this many intervals means the measuring thread is stuck on the replica
-   * (a host that takes packets and never answers): read the primary meanwhile.
+   * A call to the replica (a connection or a query) running this many intervals, and at least
+   * {@link #MIN_STALL_NANOS}, means a replica that takes packets and never answers: read the
+   * primary meanwhile rather than send requests to hang on it too.
    */
-  private static final int STALE_INTERVALS = 3;
+  private static final int STALL_INTERVALS = 3;
+
+  private static final long MIN_STALL_NANOS = TimeUnit.SECONDS.toNanos(1);
 
   private static final String PRIMARY_POSITION =
       "SELECT pg_wal_lsn_diff(pg_current_wal_flush_lsn(), '0/0')::bigint";
@@ -77,7 +80,12 @@ public class ReplayLagMonitor {
   private final long maxLagNanos;
   private final long intervalNanos;
   private final int networkTimeoutMillis;
+  private final long stallNanos;
   private volatile Reading reading;
+
+  /** When the call to the replica in progress started; 0 when none is. */
+  private volatile long replicaCallSince;
+
   private ScheduledExecutorService scheduler;
 
   // The primary position being waited for: touched by the measuring thread only.
@@ -107,6 +115,7 @@ public class ReplayLagMonitor {
     this.intervalNanos = interval.toNanos();
     // A hung replica must not hold the measuring thread for long, nor forever.
     this.networkTimeoutMillis = (int) Math.max(2_000, 2 * interval.toMillis());
+    this.stallNanos = Math.max(MIN_STALL_NANOS, STALL_INTERVALS * intervalNanos);
     this.reading =
         new Reading(replica == null ? ReplicaState.NONE : ReplicaState.STARTING, -1, now());
     if (replica != null) {
@@ -145,8 +154,9 @@ public class ReplayLagMonitor {
   /** The last measurement, with STARTING and NONE before and without any. */
   public Reading reading() {
     Reading last = reading;
-    if (last.state().servesReads() && now() - last.atNanos() > STALE_INTERVALS * intervalNanos) {
-      return new Reading(ReplicaState.UNREACHABLE, -1, last.atNanos());
+    long since = replicaCallSince;
+    if (last.state().servesReads() && since != 0 && now() - since > stallNanos) {
+      return new Reading(ReplicaState.UNREACHABLE, -1, since);
     }
     return last;
   }
@@ -172,20 +182,25 @@ public class ReplayLagMonitor {
 
   /** One measurement: at most about one interval long, then the next run goes on waiting. */
   private void measure() {
+    replicaCallSince = now();
     try (Connection connection = replica.getConnection()) {
+      replicaCallSince = 0;
       connection.setNetworkTimeout(Runnable::run, networkTimeoutMillis);
       try {
-        // The primary's position after the replica's connection is had: opening one must not
-        // count as lag.
+        // The primary's position after the replica's connection is had (opening one must not
+        // count as lag), and at every measurement even while waiting for an older one: a primary
+        // that went away makes the lag unknown, not ever growing.
         SQLException primaryProblem = null;
-        if (pendingPosition < 0) {
-          try (Connection onPrimary = primary.getConnection()) {
-            long since = now();
-            pendingPosition = position(onPrimary);
+        try (Connection onPrimary = primary.getConnection()) {
+          long since = now();
+          long position = position(onPrimary);
+          if (pendingPosition < 0) {
+            pendingPosition = position;
             pendingSince = since;
-          } catch (SQLException e) {
-            primaryProblem = e;
           }
+        } catch (SQLException e) {
+          primaryProblem = e;
+          pendingPosition = -1;
         }
         follow(connection, primaryProblem);
       } finally {
@@ -196,6 +211,8 @@ public class ReplayLagMonitor {
     } catch (RuntimeException e) {
       // Never let one failure end the scheduled task: the routing would freeze on its last state.
       publish(ReplicaState.UNREACHABLE, -1, new SQLException(e));
+    } finally {
+      replicaCallSince = 0;
     }
   }
 
@@ -205,6 +222,7 @@ public class ReplayLagMonitor {
     long pause = FIRST_POLL_NANOS;
     while (true) {
       long replayed;
+      replicaCallSince = now();
       try (Statement statement = connection.createStatement();
           ResultSet row = statement.executeQuery(REPLICA_POSITION)) {
         row.next();
@@ -214,6 +232,8 @@ public class ReplayLagMonitor {
           return;
         }
         replayed = row.getLong(2);
+      } finally {
+        replicaCallSince = 0;
       }
       if (pendingPosition < 0) {
         publish(ReplicaState.PRIMARY_UNREACHABLE, -1, primaryProblem);

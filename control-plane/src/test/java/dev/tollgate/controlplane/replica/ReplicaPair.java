@@ -51,14 +51,14 @@ public class ReplicaPair implements QuarkusTestResourceLifecycleManager {
     }
   }
 
-  /** Stops the replica (fast shutdown: connections are cut). */
-  static void stopReplica() {
-    script("stop-replica", dir.toString());
+  /** Stops the primary or the replica (fast shutdown: their connections are cut). */
+  static void stop(String server) {
+    script("stop-server", dir.toString(), server);
   }
 
-  /** Starts the replica again and returns once it streams. */
-  static void startReplica() {
-    script("start-replica", dir.toString());
+  /** Starts it again and returns once the replica streams. */
+  static void start(String server) {
+    script("start-server", dir.toString(), server);
   }
 
   /** A superuser connection to the replica (trusted on loopback), to pause and resume replay. */
