@@ -26,6 +26,25 @@ public interface ControlPlaneConfig {
   /** Bearer token data planes present on every gRPC call (env TOLLGATE_INTERNAL_TOKEN). */
   String internalToken();
 
+  /**
+   * The streaming replica the admin API's read-only endpoints read from when TOLLGATE_DB_READ_URL
+   * names one (the datasource "read"); unset, everything reads the primary.
+   */
+  DbRead dbRead();
+
+  interface DbRead {
+    /**
+     * Replay lag above which the read-only endpoints read the primary instead, until the replica is
+     * back under it (env TOLLGATE_DB_READ_MAX_LAG).
+     */
+    @WithDefault("10s")
+    Duration maxLag();
+
+    /** How often the replica's replay lag is measured (env TOLLGATE_DB_READ_LAG_INTERVAL). */
+    @WithDefault("1s")
+    Duration lagInterval();
+  }
+
   /** The admin API's key lists. */
   Listing listing();
 

@@ -1,5 +1,6 @@
 package dev.tollgate.controlplane.admin;
 
+import dev.tollgate.controlplane.replica.ReadConnections;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -11,7 +12,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
-import javax.sql.DataSource;
+import org.hibernate.StatelessSession;
 import org.postgresql.PGStatement;
 
 /**
@@ -80,19 +81,22 @@ public final class ListQuery {
 
   /**
    * The answer of a list over a table small enough to count exactly (users, provider groups,
-   * provider keys, operator tokens): ids here, then {@code load} fetches those rows, returned in
-   * the ids' order.
+   * provider keys, operator tokens): ids here, then those rows as {@code entity}, in the ids'
+   * order, each shown through {@code view}. Both steps read on one connection from {@code reads}:
+   * the read replica when it serves, so a page never mixes two servers' states.
    */
-  public <V> Object answer(
-      DataSource dataSource, ListRequest request, Function<List<Long>, Map<Long, V>> load) {
-    try (Connection connection = dataSource.getConnection()) {
+  public <E, V> Object answer(
+      ReadConnections reads, ListRequest request, Class<E> entity, Function<E, V> view) {
+    try (Connection connection = reads.connection();
+        StatelessSession rows = reads.entities(connection)) {
       Ids ids = ids(connection, request);
-      Map<Long, V> byId = ids.ids().isEmpty() ? Map.of() : load.apply(ids.ids());
       var items = new ArrayList<V>(ids.ids().size());
-      for (Long id : ids.ids()) {
-        V item = byId.get(id);
-        if (item != null) {
-          items.add(item);
+      if (!ids.ids().isEmpty()) {
+        // In the ids' order, null for a row gone meanwhile.
+        for (E row : rows.getMultiple(entity, ids.ids())) {
+          if (row != null) {
+            items.add(view.apply(row));
+          }
         }
       }
       if (request.cursorMode()) {

@@ -4,6 +4,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.tollgate.controlplane.ControlPlaneConfig;
 import dev.tollgate.controlplane.audit.AuditLog;
+import dev.tollgate.controlplane.replica.ReadConnections;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.LockModeType;
 import jakarta.transaction.Transactional;
@@ -14,7 +15,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -49,14 +49,20 @@ public class OperatorTokenService {
       Map.of("created", new ListQuery.SortColumn("t.id", "int8"));
 
   private final DataSource dataSource;
+  private final ReadConnections reads;
   private final AuditLog audit;
   private final CurrentOperator operator;
   private final Cache<String, Optional<Operator>> cache;
   private final SecureRandom random = new SecureRandom();
 
   OperatorTokenService(
-      DataSource dataSource, AuditLog audit, CurrentOperator operator, ControlPlaneConfig config) {
+      DataSource dataSource,
+      ReadConnections reads,
+      AuditLog audit,
+      CurrentOperator operator,
+      ControlPlaneConfig config) {
     this.dataSource = dataSource;
+    this.reads = reads;
     this.audit = audit;
     this.operator = operator;
     this.cache =
@@ -141,14 +147,7 @@ public class OperatorTokenService {
   public Object list(ListRequest request) {
     var query = new ListQuery("operator_token t", "t.id", SORTS);
     query.range("t.created_at", request.createdFrom(), request.createdTo());
-    return query.answer(
-        dataSource,
-        request,
-        ids -> {
-          Map<Long, OperatorTokenView> byId = new HashMap<>();
-          OperatorToken.<OperatorToken>list("id in ?1", ids).forEach(t -> byId.put(t.id, t.view()));
-          return byId;
-        });
+    return query.answer(reads, request, OperatorToken.class, OperatorToken::view);
   }
 
   private static OperatorToken find(long id) {

@@ -10,6 +10,7 @@ import dev.tollgate.controlplane.admin.ListRequest;
 import dev.tollgate.controlplane.admin.Problem;
 import dev.tollgate.controlplane.admin.ProblemException;
 import dev.tollgate.controlplane.admin.QueryParameters;
+import dev.tollgate.controlplane.replica.ReadConnections;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
@@ -24,7 +25,6 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
-import javax.sql.DataSource;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
@@ -39,11 +39,11 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Tag(name = "audit log", description = "Who changed what, when: before and after")
 public class AuditLogResource {
 
-  private final DataSource dataSource;
+  private final ReadConnections reads;
   private final ObjectMapper json;
 
-  AuditLogResource(DataSource dataSource, ObjectMapper json) {
-    this.dataSource = dataSource;
+  AuditLogResource(ReadConnections reads, ObjectMapper json) {
+    this.reads = reads;
     this.json = json;
   }
 
@@ -120,7 +120,7 @@ public class AuditLogResource {
     sql.append(" ORDER BY id DESC LIMIT ").append(size + 1);
     var items = new ArrayList<AuditEntryView>(size);
     boolean more = false;
-    try (Connection connection = dataSource.getConnection();
+    try (Connection connection = reads.connection();
         PreparedStatement statement = connection.prepareStatement(sql.toString())) {
       for (int i = 0; i < params.size(); i++) {
         statement.setObject(i + 1, params.get(i));

@@ -1,6 +1,7 @@
 package dev.tollgate.controlplane.concurrency;
 
 import dev.tollgate.controlplane.admin.KeysetCursor;
+import dev.tollgate.controlplane.replica.ReadConnections;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -17,6 +18,10 @@ import javax.sql.DataSource;
 /**
  * Reads provider keys' concurrency state and adjustment history with plain JDBC. History pages are
  * index range scans on (provider_key_id, adjusted_at, id) that stop after the page.
+ *
+ * <p>The overviews (adaptive keys, totals, recent adjustments) read the read replica when it serves
+ * ({@link ReadConnections}); one key's state and history read the primary, because an operator
+ * reads them right after changing that key's mode or resetting its learning.
  */
 @ApplicationScoped
 public class ConcurrencyRepository {
@@ -51,10 +56,12 @@ public class ConcurrencyRepository {
           + " coalesce(sum(upstream_429_rpm), 0), coalesce(sum(upstream_429_concurrency), 0),"
           + " coalesce(sum(upstream_429_unknown), 0) FROM provider_key WHERE status <> 'deleted'";
 
-  private final DataSource dataSource;
+  private final DataSource primary;
+  private final ReadConnections reads;
 
-  ConcurrencyRepository(DataSource dataSource) {
-    this.dataSource = dataSource;
+  ConcurrencyRepository(DataSource primary, ReadConnections reads) {
+    this.primary = primary;
+    this.reads = reads;
   }
 
   /** Adaptive, not deleted provider keys with id above {@code afterId}, ascending. */
@@ -71,11 +78,12 @@ public class ConcurrencyRepository {
       args.add(groupId);
     }
     args.add(limit);
-    return query(sql, args, ConcurrencyRepository::keyState);
+    return query(reads::connection, sql, args, ConcurrencyRepository::keyState);
   }
 
   Optional<KeyState> key(long id) {
     return query(
+            primary::getConnection,
             "SELECT " + KEY_COLUMNS + " FROM provider_key WHERE id = ? AND status <> 'deleted'",
             List.of(id),
             ConcurrencyRepository::keyState)
@@ -95,6 +103,7 @@ public class ConcurrencyRepository {
     }
     args.add(limit);
     return query(
+        primary::getConnection,
         "SELECT "
             + ADJUSTMENT_COLUMNS
             + " FROM concurrency_adjustment WHERE provider_key_id = ?"
@@ -106,6 +115,7 @@ public class ConcurrencyRepository {
 
   List<AdjustmentView> recentAdjustments(int limit) {
     return query(
+        reads::connection,
         "SELECT "
             + ADJUSTMENT_COLUMNS
             + " FROM concurrency_adjustment ORDER BY adjusted_at DESC, id DESC LIMIT ?",
@@ -115,6 +125,7 @@ public class ConcurrencyRepository {
 
   long adjustmentsSince(Instant since) {
     return query(
+            reads::connection,
             "SELECT count(*) FROM concurrency_adjustment WHERE adjusted_at >= ?",
             List.of(since.atOffset(ZoneOffset.UTC)),
             r -> r.getLong(1))
@@ -123,6 +134,7 @@ public class ConcurrencyRepository {
 
   Totals totals() {
     return query(
+            reads::connection,
             TOTALS,
             List.of(),
             r ->
@@ -138,8 +150,13 @@ public class ConcurrencyRepository {
     T read(ResultSet r) throws SQLException;
   }
 
-  private <T> List<T> query(String sql, List<Object> args, Row<T> row) {
-    try (Connection c = dataSource.getConnection();
+  /** The primary's pool or the read connections. */
+  private interface Source {
+    Connection open() throws SQLException;
+  }
+
+  private static <T> List<T> query(Source source, String sql, List<Object> args, Row<T> row) {
+    try (Connection c = source.open();
         PreparedStatement s = c.prepareStatement(sql)) {
       for (int i = 0; i < args.size(); i++) {
         s.setObject(i + 1, args.get(i));

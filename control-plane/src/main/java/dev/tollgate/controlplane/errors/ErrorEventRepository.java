@@ -1,6 +1,7 @@
 package dev.tollgate.controlplane.errors;
 
 import dev.tollgate.controlplane.admin.KeysetCursor;
+import dev.tollgate.controlplane.replica.ReadConnections;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -13,7 +14,6 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import javax.sql.DataSource;
 
 /**
  * Reads error events with plain JDBC. Each query is shaped for one index of V5: equality on the
@@ -27,10 +27,10 @@ public class ErrorEventRepository {
       "id, occurred_at, key_id, provider_key_id, model, status_code, error_class, message,"
           + " latency_ms, request_id, dp_instance_id";
 
-  private final DataSource dataSource;
+  private final ReadConnections reads;
 
-  ErrorEventRepository(DataSource dataSource) {
-    this.dataSource = dataSource;
+  ErrorEventRepository(ReadConnections reads) {
+    this.reads = reads;
   }
 
   /** Up to {@code limit} errors matching the filter, newest first, strictly after the cursor. */
@@ -117,7 +117,7 @@ public class ErrorEventRepository {
   }
 
   private List<ErrorEventView> query(String sql, List<Object> args) {
-    try (Connection c = dataSource.getConnection();
+    try (Connection c = reads.connection();
         PreparedStatement s = c.prepareStatement(sql)) {
       for (int i = 0; i < args.size(); i++) {
         s.setObject(i + 1, args.get(i));

@@ -6,18 +6,17 @@ import dev.tollgate.controlplane.admin.ListRequest;
 import dev.tollgate.controlplane.admin.ProblemException;
 import dev.tollgate.controlplane.audit.AuditLog;
 import dev.tollgate.controlplane.config.ConfigRevisions;
+import dev.tollgate.controlplane.replica.ReadConnections;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.LockModeType;
 import jakarta.persistence.PersistenceException;
 import jakarta.transaction.Transactional;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import javax.sql.DataSource;
 import org.hibernate.exception.ConstraintViolationException;
 
 @ApplicationScoped
@@ -50,14 +49,14 @@ public class ProviderGroupService {
   private final ConfigRevisions revisions;
   private final AuditLog audit;
   private final EntityManager em;
-  private final DataSource dataSource;
+  private final ReadConnections reads;
 
   ProviderGroupService(
-      ConfigRevisions revisions, AuditLog audit, EntityManager em, DataSource dataSource) {
+      ConfigRevisions revisions, AuditLog audit, EntityManager em, ReadConnections reads) {
     this.revisions = revisions;
     this.audit = audit;
     this.em = em;
-    this.dataSource = dataSource;
+    this.reads = reads;
   }
 
   @Transactional
@@ -199,15 +198,7 @@ public class ProviderGroupService {
       query.where("g.name ILIKE ?", "%" + ListQuery.escapeLike(request.search()) + "%");
     }
     query.range("g.created_at", request.createdFrom(), request.createdTo());
-    return query.answer(
-        dataSource,
-        request,
-        ids -> {
-          Map<Long, ProviderGroupView> byId = new HashMap<>();
-          ProviderGroup.<ProviderGroup>list("id in ?1", ids)
-              .forEach(g -> byId.put(g.id, ProviderGroupView.of(g)));
-          return byId;
-        });
+    return query.answer(reads, request, ProviderGroup.class, ProviderGroupView::of);
   }
 
   private void persistChecked(ProviderGroup group, String name) {

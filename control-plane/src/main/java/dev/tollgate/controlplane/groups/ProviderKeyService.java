@@ -6,6 +6,7 @@ import dev.tollgate.controlplane.admin.ListRequest;
 import dev.tollgate.controlplane.admin.ProblemException;
 import dev.tollgate.controlplane.audit.AuditLog;
 import dev.tollgate.controlplane.config.ConfigRevisions;
+import dev.tollgate.controlplane.replica.ReadConnections;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.LockModeType;
@@ -14,11 +15,9 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import javax.sql.DataSource;
 
 @ApplicationScoped
 public class ProviderKeyService {
@@ -50,19 +49,19 @@ public class ProviderKeyService {
   private final SecretCipher cipher;
   private final AuditLog audit;
   private final EntityManager em;
-  private final DataSource dataSource;
+  private final ReadConnections reads;
 
   ProviderKeyService(
       ConfigRevisions revisions,
       SecretCipher cipher,
       AuditLog audit,
       EntityManager em,
-      DataSource dataSource) {
+      ReadConnections reads) {
     this.revisions = revisions;
     this.cipher = cipher;
     this.audit = audit;
     this.em = em;
-    this.dataSource = dataSource;
+    this.reads = reads;
   }
 
   @Transactional
@@ -206,15 +205,7 @@ public class ProviderKeyService {
     }
     query.range("p.created_at", request.createdFrom(), request.createdTo());
     query.range("p.last_used_at", request.lastUsedFrom(), request.lastUsedTo());
-    return query.answer(
-        dataSource,
-        request,
-        ids -> {
-          Map<Long, ProviderKeyView> byId = new HashMap<>();
-          ProviderKey.<ProviderKey>list("id in ?1", ids)
-              .forEach(k -> byId.put(k.id, ProviderKeyView.of(k)));
-          return byId;
-        });
+    return query.answer(reads, request, ProviderKey.class, ProviderKeyView::of);
   }
 
   private ProviderKeyView stamped(ProviderKey key, ProviderKeyView before, String action) {

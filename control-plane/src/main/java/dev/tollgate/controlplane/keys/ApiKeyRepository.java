@@ -5,6 +5,7 @@ import dev.tollgate.controlplane.admin.ListQuery;
 import dev.tollgate.controlplane.admin.ListQuery.SortColumn;
 import dev.tollgate.controlplane.admin.ListRequest;
 import dev.tollgate.controlplane.admin.PageView;
+import dev.tollgate.controlplane.replica.ReadConnections;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
 import java.sql.Connection;
@@ -16,7 +17,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import javax.sql.DataSource;
+import org.hibernate.StatelessSession;
 
 /**
  * Lists api keys at a million rows: ids come from {@code api_key_listing} (see V3) through the
@@ -60,21 +61,23 @@ public class ApiKeyRepository {
   /** Ids per api_key_count 'bucket' block: id >> 12 in the V3 triggers. */
   private static final long BLOCK = 4096;
 
-  private final DataSource dataSource;
+  private final ReadConnections reads;
 
-  ApiKeyRepository(DataSource dataSource) {
-    this.dataSource = dataSource;
+  ApiKeyRepository(ReadConnections reads) {
+    this.reads = reads;
   }
 
   @Transactional(Transactional.TxType.MANDATORY)
   public Object list(ListRequest request) {
     ListQuery query = query(request);
-    try (Connection connection = dataSource.getConnection()) {
+    // Ids, rows and totals on one connection: the replica's when it serves (ReadConnections).
+    try (Connection connection = reads.connection();
+        StatelessSession rows = reads.entities(connection)) {
       ListQuery.Ids ids =
           deepInCreationOrder(request)
               ? query.ids(connection, request, skipToBlock(connection, query, request))
               : query.ids(connection, request);
-      List<ApiKeyView> items = load(ids.ids());
+      List<ApiKeyView> items = load(rows, ids.ids());
       if (request.cursorMode()) {
         return new CursorPageView<>(items, ids.nextCursor());
       }
@@ -205,14 +208,16 @@ public class ApiKeyRepository {
   }
 
   /** The keys with these ids, in this order, with their group bindings, in one query. */
-  private static List<ApiKeyView> load(List<Long> ids) {
+  private static List<ApiKeyView> load(StatelessSession rows, List<Long> ids) {
     if (ids.isEmpty()) {
       return List.of();
     }
     Map<Long, ApiKey> byId = new HashMap<>();
-    ApiKey.<ApiKey>find(
-            "SELECT DISTINCT k FROM ApiKey k LEFT JOIN FETCH k.groupIds WHERE k.id IN ?1", ids)
-        .list()
+    rows.createSelectionQuery(
+            "SELECT DISTINCT k FROM ApiKey k LEFT JOIN FETCH k.groupIds WHERE k.id IN ?1",
+            ApiKey.class)
+        .setParameter(1, ids)
+        .getResultList()
         .forEach(key -> byId.put(key.id, key));
     var views = new ArrayList<ApiKeyView>(ids.size());
     for (Long id : ids) {

@@ -1,6 +1,6 @@
 package dev.tollgate.controlplane.stats;
 
-import io.agroal.api.AgroalDataSource;
+import dev.tollgate.controlplane.replica.ReadConnections;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -17,7 +17,8 @@ import java.util.Map;
  * Reads the usage tiers and the counters the flush keeps. Every query is an index range scan over a
  * bounded number of rows (see {@link Tier#cover}) or a primary-key lookup: none grows with the
  * number of keys or the age of the installation. Plain JDBC: these are read-only aggregates with no
- * entity behind them.
+ * entity behind them. They read the read replica when it serves ({@link ReadConnections}): usage a
+ * moment behind the primary is what a flush interval already makes it.
  */
 @ApplicationScoped
 public class UsageQueryRepository {
@@ -33,10 +34,10 @@ public class UsageQueryRepository {
       "requests, success_requests, failure_requests, rate_limited_requests, prompt_tokens,"
           + " completion_tokens, total_tokens";
 
-  private final AgroalDataSource dataSource;
+  private final ReadConnections reads;
 
-  UsageQueryRepository(AgroalDataSource dataSource) {
-    this.dataSource = dataSource;
+  UsageQueryRepository(ReadConnections reads) {
+    this.reads = reads;
   }
 
   /** Requests and tokens of one usage read. */
@@ -67,7 +68,7 @@ public class UsageQueryRepository {
     if (parts.isEmpty()) {
       return List.of(result);
     }
-    try (Connection c = dataSource.getConnection();
+    try (Connection c = reads.connection();
         PreparedStatement statement = c.prepareStatement(sql.toString())) {
       int index = 1;
       for (Object[] part : parts) {
@@ -95,7 +96,7 @@ public class UsageQueryRepository {
             + scope.from(tier)
             + " AND bucket_start >= ? AND bucket_start < ? GROUP BY bucket_start";
     Map<Instant, Counts> points = new LinkedHashMap<>();
-    try (Connection c = dataSource.getConnection();
+    try (Connection c = reads.connection();
         PreparedStatement statement = c.prepareStatement(sql)) {
       int index = scope.bind(statement, 1);
       statement.setTimestamp(index++, Timestamp.from(from));
@@ -123,7 +124,7 @@ public class UsageQueryRepository {
     }
     sql.append(") x GROUP BY model ORDER BY 2 DESC, model");
     List<ModelUsage> models = new ArrayList<>();
-    try (Connection c = dataSource.getConnection();
+    try (Connection c = reads.connection();
         PreparedStatement statement = c.prepareStatement(sql.toString())) {
       int index = 1;
       for (Tier.Segment segment : segments) {
@@ -143,7 +144,7 @@ public class UsageQueryRepository {
 
   /** True when a row with that id exists in {@code table} (a fixed table name, never input). */
   boolean exists(String table, long id) throws SQLException {
-    try (Connection c = dataSource.getConnection();
+    try (Connection c = reads.connection();
         PreparedStatement statement =
             c.prepareStatement("SELECT 1 FROM " + table + " WHERE id = ?")) {
       statement.setLong(1, id);
@@ -158,7 +159,7 @@ public class UsageQueryRepository {
     Map<String, Long> byStatus = new LinkedHashMap<>();
     statuses.forEach(status -> byStatus.put(status, 0L));
     long total = 0;
-    try (Connection c = dataSource.getConnection()) {
+    try (Connection c = reads.connection()) {
       try (PreparedStatement statement =
               c.prepareStatement(
                   "SELECT status, n FROM api_key_count WHERE scope = 'all' AND scope_id = 0"
@@ -193,7 +194,7 @@ public class UsageQueryRepository {
   /** Every provider group that is not deleted, by id, with its counters. */
   List<GroupUsage> groups() throws SQLException {
     List<GroupUsage> groups = new ArrayList<>();
-    try (Connection c = dataSource.getConnection();
+    try (Connection c = reads.connection();
         PreparedStatement statement =
             c.prepareStatement(
                 "SELECT id, name, platform, status, "
@@ -231,7 +232,7 @@ public class UsageQueryRepository {
                 + ", estimated_requests, upstream_429_rpm, upstream_429_concurrency,"
                 + " upstream_429_unknown, latency_ms_sum, NULL, NULL, NULL"
                 + " FROM provider_group WHERE id = ?";
-    try (Connection c = dataSource.getConnection();
+    try (Connection c = reads.connection();
         PreparedStatement statement = c.prepareStatement(sql)) {
       statement.setLong(1, id);
       try (ResultSet rows = statement.executeQuery()) {
@@ -281,7 +282,7 @@ public class UsageQueryRepository {
             .formatted(
                 byRateLimited ? "rate_limited_requests" : "failure_requests",
                 byRateLimited ? "rl" : "f");
-    try (Connection c = dataSource.getConnection();
+    try (Connection c = reads.connection();
         PreparedStatement statement = c.prepareStatement(sql)) {
       statement.setTimestamp(1, Timestamp.from(from));
       statement.setTimestamp(2, Timestamp.from(from));
@@ -306,7 +307,7 @@ public class UsageQueryRepository {
          ORDER BY t.%1$s DESC, t.id LIMIT ?
         """
             .formatted(order);
-    try (Connection c = dataSource.getConnection();
+    try (Connection c = reads.connection();
         PreparedStatement statement = c.prepareStatement(sql)) {
       statement.setTimestamp(1, Timestamp.from(from));
       statement.setInt(2, limit);

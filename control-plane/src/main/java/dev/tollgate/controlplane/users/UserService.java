@@ -6,6 +6,7 @@ import dev.tollgate.controlplane.admin.ListRequest;
 import dev.tollgate.controlplane.admin.ProblemException;
 import dev.tollgate.controlplane.audit.AuditLog;
 import dev.tollgate.controlplane.config.ConfigRevisions;
+import dev.tollgate.controlplane.replica.ReadConnections;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.LockModeType;
@@ -14,7 +15,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import javax.sql.DataSource;
 
 @ApplicationScoped
 public class UserService {
@@ -37,13 +37,13 @@ public class UserService {
   private final ConfigRevisions revisions;
   private final AuditLog audit;
   private final EntityManager em;
-  private final DataSource dataSource;
+  private final ReadConnections reads;
 
-  UserService(ConfigRevisions revisions, AuditLog audit, EntityManager em, DataSource dataSource) {
+  UserService(ConfigRevisions revisions, AuditLog audit, EntityManager em, ReadConnections reads) {
     this.revisions = revisions;
     this.audit = audit;
     this.em = em;
-    this.dataSource = dataSource;
+    this.reads = reads;
   }
 
   @Transactional
@@ -147,14 +147,7 @@ public class UserService {
       query.where("u.name ILIKE ?", "%" + ListQuery.escapeLike(request.search()) + "%");
     }
     query.range("u.created_at", request.createdFrom(), request.createdTo());
-    return query.answer(
-        dataSource,
-        request,
-        ids -> {
-          Map<Long, UserView> byId = new HashMap<>();
-          AppUser.<AppUser>list("id in ?1", ids).forEach(u -> byId.put(u.id, UserView.of(u)));
-          return byId;
-        });
+    return query.answer(reads, request, AppUser.class, UserView::of);
   }
 
   /** A user that exists and is not deleted. */

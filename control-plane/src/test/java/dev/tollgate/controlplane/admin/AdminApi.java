@@ -41,8 +41,12 @@ public final class AdminApi {
   }
 
   public static long createUser() {
+    return createUser(unique("user"));
+  }
+
+  public static long createUser(String name) {
     return asOperator()
-        .body(Map.of("name", unique("user")))
+        .body(Map.of("name", name))
         .post("/admin/v1/users")
         .then()
         .statusCode(201)
