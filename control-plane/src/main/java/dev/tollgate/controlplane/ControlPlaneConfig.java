@@ -135,6 +135,20 @@ public interface ControlPlaneConfig {
     Duration maxStreamAge();
   }
 
+  /** Provider keys' health as the data planes report it in their usage flushes. */
+  ProviderHealth providerHealth();
+
+  interface ProviderHealth {
+    /**
+     * A data plane's report of a provider key counts for this long after the data plane observed it
+     * (env TOLLGATE_PROVIDER_HEALTH_MAX_AGE). Data planes repeat an unhealthy key's report at least
+     * every 30 s and once more when it recovers, so this must stay well above 30 s and their flush
+     * interval; older reports are those of data planes that went away.
+     */
+    @WithDefault("2m")
+    Duration maxAge();
+  }
+
   /** How long each tier of usage and the error events are kept (UsageRetentionJob). */
   Retention retention();
 

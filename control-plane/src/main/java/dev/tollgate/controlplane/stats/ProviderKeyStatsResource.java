@@ -6,6 +6,7 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import java.sql.SQLException;
+import java.time.Instant;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
@@ -25,12 +26,13 @@ public class ProviderKeyStatsResource {
   @GET
   @Path("/{id}/stats")
   @Operation(
-      summary = "A provider key's requests, rates, upstream 429s by kind and mean latency",
+      summary = "A provider key's requests, rates, upstream 429s by kind, mean latency and health",
       description =
-          "Its counters since it was created, the newest upstream 429 and its kind, and when it"
-              + " was last used.")
+          "Its counters since it was created, the newest upstream 429 and its kind, when it was"
+              + " last used, and its health (circuit state, 429 cooldown, errors in a row) as the"
+              + " data planes reported it in their usage flushes.")
   public UpstreamStats stats(@Parameter(description = "The provider key.") @PathParam("id") long id)
       throws SQLException {
-    return stats.providerKeyStats(id);
+    return stats.providerKeyStats(id, Instant.now());
   }
 }

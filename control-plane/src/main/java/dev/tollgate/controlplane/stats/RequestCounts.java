@@ -8,7 +8,12 @@ public record RequestCounts(
     @Schema(description = "Requests answered with a 2xx status.") long success,
     @Schema(description = "Requests answered with any other status.") long failure,
     @Schema(description = "Failed requests answered with 429 (by a Tollgate limit or upstream).")
-        long rateLimited) {
+        long rateLimited,
+    @Schema(
+            description =
+                "Requests whose tokens were estimated from the text because the upstream reported"
+                    + " no usage (e.g. the client went away mid-stream); counted in total too.")
+        long estimated) {
 
   /** success / total, or null without requests. */
   Double successRate() {

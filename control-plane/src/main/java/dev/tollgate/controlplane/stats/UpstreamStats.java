@@ -24,4 +24,29 @@ public record UpstreamStats(
     @Schema(description = "Its kind: rpm, concurrency or unknown; null if none.")
         String last429Kind,
     @Schema(description = "When the key was last used; null if never (provider keys only).")
-        Instant lastUsedAt) {}
+        Instant lastUsedAt,
+    @Schema(
+            description =
+                "Circuit state, 429 cooldown and errors in a row as the data planes report them"
+                    + " (provider keys only; null for a group).",
+            nullable = true)
+        ProviderKeyHealthView health) {
+
+  UpstreamStats withHealth(ProviderKeyHealthView health) {
+    return new UpstreamStats(
+        id,
+        groupId,
+        status,
+        requests,
+        tokens,
+        estimatedRequests,
+        successRate,
+        failureRate,
+        upstream429s,
+        meanLatencyMs,
+        last429At,
+        last429Kind,
+        lastUsedAt,
+        health);
+  }
+}

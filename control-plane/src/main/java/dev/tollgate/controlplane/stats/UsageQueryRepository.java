@@ -23,16 +23,17 @@ import java.util.Map;
 @ApplicationScoped
 public class UsageQueryRepository {
 
-  /** The seven counters every usage read answers, in {@link #counts} order. */
+  /** The eight counters every usage read answers, in {@link #counts} order. */
   private static final String SUMS =
       "coalesce(sum(requests), 0), coalesce(sum(success_requests), 0),"
           + " coalesce(sum(failure_requests), 0), coalesce(sum(rate_limited_requests), 0),"
+          + " coalesce(sum(estimated_requests), 0),"
           + " coalesce(sum(prompt_tokens), 0), coalesce(sum(completion_tokens), 0),"
           + " coalesce(sum(total_tokens), 0)";
 
   private static final String COLUMNS =
-      "requests, success_requests, failure_requests, rate_limited_requests, prompt_tokens,"
-          + " completion_tokens, total_tokens";
+      "requests, success_requests, failure_requests, rate_limited_requests, estimated_requests,"
+          + " prompt_tokens, completion_tokens, total_tokens";
 
   private final ReadConnections reads;
 
@@ -42,7 +43,8 @@ public class UsageQueryRepository {
 
   /** Requests and tokens of one usage read. */
   record Counts(RequestCounts requests, TokenCounts tokens) {
-    static final Counts ZERO = new Counts(new RequestCounts(0, 0, 0, 0), new TokenCounts(0, 0, 0));
+    static final Counts ZERO =
+        new Counts(new RequestCounts(0, 0, 0, 0, 0), new TokenCounts(0, 0, 0));
   }
 
   /** The totals of {@code scope} over each of {@code ranges} ([from, to) pairs). */
@@ -224,12 +226,12 @@ public class UsageQueryRepository {
         providerKey
             ? "SELECT id, group_id, status, "
                 + COLUMNS
-                + ", estimated_requests, upstream_429_rpm, upstream_429_concurrency,"
+                + ", upstream_429_rpm, upstream_429_concurrency,"
                 + " upstream_429_unknown, latency_ms_sum, last_429_at, last_429_kind,"
                 + " last_used_at FROM provider_key WHERE id = ?"
             : "SELECT id, NULL, status, "
                 + COLUMNS
-                + ", estimated_requests, upstream_429_rpm, upstream_429_concurrency,"
+                + ", upstream_429_rpm, upstream_429_concurrency,"
                 + " upstream_429_unknown, latency_ms_sum, NULL, NULL, NULL"
                 + " FROM provider_group WHERE id = ?";
     try (Connection c = reads.connection();
@@ -248,14 +250,15 @@ public class UsageQueryRepository {
             rows.getString(3),
             counts.requests(),
             counts.tokens(),
-            rows.getLong(11),
+            counts.requests().estimated(),
             counts.requests().successRate(),
             counts.requests().failureRate(),
             Upstream429s.of(rows.getLong(12), rows.getLong(13), rows.getLong(14)),
             requests == 0 ? null : (double) latency / requests,
             instant(rows.getTimestamp(16)),
             rows.getString(17),
-            instant(rows.getTimestamp(18)));
+            instant(rows.getTimestamp(18)),
+            null);
       }
     }
   }
@@ -336,15 +339,16 @@ public class UsageQueryRepository {
     return items;
   }
 
-  /** The seven counters from column {@code first} on (see {@link #COLUMNS}). */
+  /** The eight counters from column {@code first} on (see {@link #COLUMNS}). */
   private static Counts counts(ResultSet rows, int first) throws SQLException {
     return new Counts(
         new RequestCounts(
             rows.getLong(first),
             rows.getLong(first + 1),
             rows.getLong(first + 2),
-            rows.getLong(first + 3)),
-        new TokenCounts(rows.getLong(first + 4), rows.getLong(first + 5), rows.getLong(first + 6)));
+            rows.getLong(first + 3),
+            rows.getLong(first + 4)),
+        new TokenCounts(rows.getLong(first + 5), rows.getLong(first + 6), rows.getLong(first + 7)));
   }
 
   private static Instant instant(Timestamp timestamp) {

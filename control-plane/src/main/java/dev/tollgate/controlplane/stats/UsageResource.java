@@ -47,7 +47,8 @@ public class UsageResource {
   @Operation(
       summary = "Usage in the last 1m, 1h, 8h, 24h and this month",
       description =
-          "Requests (total, success, failure, rate limited) and tokens in windows ending with the"
+          "Requests (total, success, failure, rate limited, estimated) and tokens in windows ending"
+              + " with the"
               + " current minute, which counts whole: 1h is this minute and the 59 before. month"
               + " is the current calendar month in UTC. At most one of key_id, user_id, group_id"
               + " and model; none counts the whole installation.")

@@ -1,5 +1,6 @@
 package dev.tollgate.controlplane.stats;
 
+import dev.tollgate.controlplane.ControlPlaneConfig;
 import dev.tollgate.controlplane.admin.ProblemException;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.SQLException;
@@ -35,9 +36,14 @@ public class UsageStatsService {
       Map.of("1m", Tier.MINUTE, "1h", Tier.HOUR, "1d", Tier.DAY);
 
   private final UsageQueryRepository usage;
+  private final ProviderKeyHealthRepository health;
+  private final Duration healthMaxAge;
 
-  UsageStatsService(UsageQueryRepository usage) {
+  UsageStatsService(
+      UsageQueryRepository usage, ProviderKeyHealthRepository health, ControlPlaneConfig config) {
     this.usage = usage;
+    this.health = health;
+    this.healthMaxAge = config.providerHealth().maxAge();
   }
 
   /**
@@ -133,13 +139,14 @@ public class UsageStatsService {
 
   public UsageSummary summary() throws SQLException {
     List<GroupUsage> groups = usage.groups();
-    long[] sums = new long[7];
+    long[] sums = new long[8];
     for (GroupUsage group : groups) {
       long[] values = {
         group.requests().total(),
         group.requests().success(),
         group.requests().failure(),
         group.requests().rateLimited(),
+        group.requests().estimated(),
         group.tokens().prompt(),
         group.tokens().completion(),
         group.tokens().total()
@@ -148,10 +155,10 @@ public class UsageStatsService {
         sums[i] += values[i];
       }
     }
-    RequestCounts requests = new RequestCounts(sums[0], sums[1], sums[2], sums[3]);
+    RequestCounts requests = new RequestCounts(sums[0], sums[1], sums[2], sums[3], sums[4]);
     return new UsageSummary(
         requests,
-        new TokenCounts(sums[4], sums[5], sums[6]),
+        new TokenCounts(sums[5], sums[6], sums[7]),
         requests.successRate(),
         requests.failureRate(),
         groups);
@@ -165,12 +172,21 @@ public class UsageStatsService {
     return stats;
   }
 
-  public UpstreamStats providerKeyStats(long id) throws SQLException {
+  public UpstreamStats providerKeyStats(long id, Instant now) throws SQLException {
     UpstreamStats stats = usage.upstream(id, true);
     if (stats == null) {
       throw ProblemException.notFound("provider key", id);
     }
-    return stats;
+    return stats.withHealth(health.ofKey(id, now, now.minus(healthMaxAge)));
+  }
+
+  /** The health of each provider key of a group, as the data planes reported it lately. */
+  public ProviderKeyHealthList groupHealth(long groupId, Instant now) throws SQLException {
+    if (!usage.exists("provider_group", groupId)) {
+      throw ProblemException.notFound("provider group", groupId);
+    }
+    return new ProviderKeyHealthList(
+        groupId, healthMaxAge.toSeconds(), health.ofGroup(groupId, now, now.minus(healthMaxAge)));
   }
 
   /**

@@ -27,16 +27,16 @@ import org.postgresql.PGConnection;
  * <p>Plain JDBC on a connection the caller owns (its transaction, its commit), so the benchmark in
  * {@code bench/flush-apply} runs exactly this code.
  *
- * <p>Row locks are taken per table in a fixed order (api_key, provider_key, provider_group, the
- * usage tiers of {@link UsageTiers}, api_key_usage_totals) and, within a table, in ascending key
- * order, so two concurrent flushes never wait on each other in a cycle. An {@code UPDATE … FROM}
- * locks rows in the order its join produces them: the arrays are therefore bound sorted by id
- * ({@link DeltaRows}) and hash joins are turned off for the transaction, so the join is a nested
- * loop (or a merge join) driven by the sorted arrays, which PostgreSQL emits in their order. That
- * costs nothing and saves a separate {@code SELECT … FOR UPDATE} pass over every row; where the
- * order cannot come from the input (the groups, rolled up through an aggregate) an explicit ordered
- * lock is taken. A deadlock that still happens, against some other writer, is retried by {@link
- * UsageFlushService}.
+ * <p>Row locks are taken per table in a fixed order (api_key, provider_key, provider_group,
+ * provider_key_health, the usage tiers of {@link UsageTiers}, api_key_usage_totals) and, within a
+ * table, in ascending key order, so two concurrent flushes never wait on each other in a cycle. An
+ * {@code UPDATE … FROM} locks rows in the order its join produces them: the arrays are therefore
+ * bound sorted by id ({@link DeltaRows}) and hash joins are turned off for the transaction, so the
+ * join is a nested loop (or a merge join) driven by the sorted arrays, which PostgreSQL emits in
+ * their order. That costs nothing and saves a separate {@code SELECT … FOR UPDATE} pass over every
+ * row; where the order cannot come from the input (the groups, rolled up through an aggregate) an
+ * explicit ordered lock is taken. A deadlock that still happens, against some other writer, is
+ * retried by {@link UsageFlushService}.
  */
 public final class FlushRepository {
 
@@ -355,6 +355,7 @@ public final class FlushRepository {
         PROVIDER_KEY,
         providerGroups);
 
+    ProviderKeyHealthReports.write(connection, pg, batch);
     if (batch.getAdjustmentsCount() > 0) {
       insertAdjustments(connection, pg, batch);
     }

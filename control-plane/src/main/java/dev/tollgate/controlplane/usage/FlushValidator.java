@@ -61,6 +61,7 @@ public final class FlushValidator {
       counters(delta.getCounters(), where);
       providerState(delta, where);
     }
+    ProviderKeyHealthReports.validate(batch);
     for (int i = 0; i < batch.getAdjustmentsCount(); i++) {
       adjustment(batch.getAdjustments(i), "adjustments[" + i + "]");
     }

@@ -20,7 +20,8 @@ import org.jboss.logging.Logger;
 
 /**
  * Deletes usage buckets and error events older than their retention ({@link
- * ControlPlaneConfig.Retention}).
+ * ControlPlaneConfig.Retention}), and provider key health reports too old to count ({@link
+ * ControlPlaneConfig.ProviderHealth}).
  *
  * <p>One replica at a time: every control plane schedules the job, and the one that gets the
  * PostgreSQL advisory lock does the work while the others skip that round. In small batches, each
@@ -40,10 +41,12 @@ public class UsageRetentionJob {
 
   private final AgroalDataSource dataSource;
   private final ControlPlaneConfig.Retention retention;
+  private final Duration healthMaxAge;
 
   UsageRetentionJob(AgroalDataSource dataSource, ControlPlaneConfig config) {
     this.dataSource = dataSource;
     this.retention = config.retention();
+    this.healthMaxAge = config.providerHealth().maxAge();
     // Shorter would make the windows and the attention list read tiers that are already gone.
     require(retention.minuteBuckets(), Duration.ofHours(25), "minute-buckets");
     require(retention.hourBuckets(), Duration.ofDays(8), "hour-buckets");
@@ -115,6 +118,9 @@ public class UsageRetentionJob {
     }
     targets.add(
         new Target("error_event", "occurred_at < ?", null, now.minus(retention.errorEvents())));
+    // Reports older than that are no longer read (data planes that went away, or idle and healthy).
+    targets.add(
+        new Target("provider_key_health", "observed_at < ?", null, now.minus(healthMaxAge)));
     return targets;
   }
 

@@ -34,7 +34,13 @@ final class StatsFixtures {
 
   /** {@code requests} requests of which {@code failures} failed, {@code limited} of those 429s. */
   static Counters counts(long requests, long failures, long limited) {
+    return counts(requests, failures, limited, 0);
+  }
+
+  /** As above, {@code estimated} of the requests with estimated tokens. */
+  static Counters counts(long requests, long failures, long limited, long estimated) {
     return Counters.newBuilder()
+        .setEstimatedRequests(estimated)
         .setRequests(requests)
         .setSuccessRequests(requests - failures)
         .setFailureRequests(failures)

@@ -60,7 +60,7 @@ class UsageResourceTest {
   void windowsAndTimeseriesOfAKeyCountItsUse() throws Exception {
     // Given a key used half an hour ago
     long key = fixtures.key();
-    fixtures.use(key, fixtures.providerKey, "gpt-4o-mini", halfAnHourAgo, counts(3, 1, 1));
+    fixtures.use(key, fixtures.providerKey, "gpt-4o-mini", halfAnHourAgo, counts(3, 1, 1, 1));
 
     // When its windows are read, Then the last hour and day count it and the last minute not
     JsonPath windows =
@@ -76,7 +76,8 @@ class UsageResourceTest {
             .jsonPath();
     assertThat(windows.getLong("windows[0].requests.total")).isZero();
     assertThat(windows.getMap("windows[1].requests"))
-        .isEqualTo(Map.of("total", 3, "success", 2, "failure", 1, "rate_limited", 1));
+        .isEqualTo(
+            Map.of("total", 3, "success", 2, "failure", 1, "rate_limited", 1, "estimated", 1));
     assertThat(windows.getMap("windows[3].tokens"))
         .isEqualTo(Map.of("prompt", 30, "completion", 6, "total", 36));
 
@@ -159,7 +160,7 @@ class UsageResourceTest {
   void summaryListsEachGroupWithRatesComputedWhenRead() throws Exception {
     // Given a group whose provider key served 4 requests, 1 failing
     long key = fixtures.key();
-    fixtures.use(key, fixtures.providerKey, "gpt-4o-mini", halfAnHourAgo, counts(4, 1, 0));
+    fixtures.use(key, fixtures.providerKey, "gpt-4o-mini", halfAnHourAgo, counts(4, 1, 0, 2));
 
     // When the summary is read
     JsonPath summary =
@@ -168,7 +169,8 @@ class UsageResourceTest {
     // Then the group is there with its counts and rates, and the overall rates match the totals
     String group = "groups.find { it.id == " + fixtures.group + " }";
     assertThat(summary.getMap(group + ".requests"))
-        .isEqualTo(Map.of("total", 4, "success", 3, "failure", 1, "rate_limited", 0));
+        .isEqualTo(
+            Map.of("total", 4, "success", 3, "failure", 1, "rate_limited", 0, "estimated", 2));
     assertThat(summary.getDouble(group + ".success_rate")).isEqualTo(0.75);
     assertThat(summary.getDouble(group + ".failure_rate")).isEqualTo(0.25);
     long total = summary.getLong("requests.total");
@@ -204,7 +206,7 @@ class UsageResourceTest {
             .jsonPath()
             .getLong("id");
     long used = fixtures.key();
-    fixtures.use(used, fixtures.providerKey, "gpt-4o-mini", halfAnHourAgo, counts(5, 2, 1));
+    fixtures.use(used, fixtures.providerKey, "gpt-4o-mini", halfAnHourAgo, counts(5, 2, 1, 1));
     asOperator()
         .body(Map.of("status", "disabled"))
         .patch("/admin/v1/keys/" + used)
@@ -227,8 +229,13 @@ class UsageResourceTest {
     assertThat(after.getLong("quota.used_sum") - before.getLong("quota.used_sum")).isEqualTo(60);
     for (String[] field :
         new String[][] {
-          {"requests.total", "5"}, {"requests.success", "3"}, {"requests.failure", "2"},
-          {"requests.rate_limited", "1"}, {"tokens.prompt", "50"}, {"tokens.total", "60"}
+          {"requests.total", "5"},
+          {"requests.success", "3"},
+          {"requests.failure", "2"},
+          {"requests.rate_limited", "1"},
+          {"requests.estimated", "1"},
+          {"tokens.prompt", "50"},
+          {"tokens.total", "60"}
         }) {
       assertThat(after.getLong(field[0]) - before.getLong(field[0]))
           .as(field[0])

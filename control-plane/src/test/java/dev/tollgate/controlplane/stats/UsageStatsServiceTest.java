@@ -60,6 +60,42 @@ class UsageStatsServiceTest {
     }
   }
 
+  @Test
+  void windowsSeriesAndModelsCountEstimatedRequests() throws Exception {
+    // Given 5 requests this minute of which 3 had estimated tokens, and 1 of 2 two hours before
+    Instant minute = StatsFixtures.quietMinute(2065);
+    Instant now = minute.plusSeconds(10);
+    long key = fixtures.key();
+    fixtures.use(key, fixtures.providerKey, "gpt-4o-mini", minute, counts(5, 1, 0, 3));
+    fixtures.use(
+        key,
+        fixtures.providerKey,
+        "gpt-4o-mini",
+        minute.minusSeconds(2 * 3600),
+        counts(2, 0, 0, 1));
+    UsageScope scope = UsageScope.of(key, null, null, null);
+
+    // When the windows, the minute series and the per-model usage are read
+    UsageWindows windows = stats.windows(scope, now);
+    UsageSeries series =
+        stats.series(scope, minute.minusSeconds(120).toString(), now.toString(), "1m", now);
+    KeyUsage models = stats.keyUsage(key, "24h", now);
+
+    // Then each carries the estimated requests of what it covers
+    assertThat(windows.windows())
+        .extracting(w -> w.requests().estimated())
+        .containsExactly(3L, 3L, 4L, 4L, monthEstimated(now, minute));
+    assertThat(series.points())
+        .extracting(p -> p.requests().estimated())
+        .containsExactly(0L, 0L, 3L);
+    assertThat(models.models().get(0).requests()).isEqualTo(new RequestCounts(7, 6, 1, 0, 4));
+  }
+
+  private static long monthEstimated(Instant now, Instant minute) {
+    String month = now.toString().substring(0, 7);
+    return 3 + (minute.minusSeconds(2 * 3600).toString().startsWith(month) ? 1 : 0);
+  }
+
   /** The buckets of windowsCount… that fall in now's calendar month. */
   private static long monthTotal(Instant now, Instant minute) {
     long total = 0;
@@ -137,7 +173,7 @@ class UsageStatsServiceTest {
 
     // Then every scope counts its own
     assertThat(hour(UsageScope.ALL, now).requests())
-        .isEqualTo(new RequestCounts(1111, 108, 1003, 2));
+        .isEqualTo(new RequestCounts(1111, 108, 1003, 2, 0));
     assertThat(hour(UsageScope.of(a, null, null, null), now).requests().total()).isEqualTo(1001);
     assertThat(hour(UsageScope.of(null, fixtures.user, null, null), now).requests().total())
         .isEqualTo(1011);
@@ -235,7 +271,7 @@ class UsageStatsServiceTest {
 
     // Then models are listed most requests first with their tokens
     assertThat(day.models()).extracting(ModelUsage::model).containsExactly("model-b", "model-a");
-    assertThat(day.models().get(1).requests()).isEqualTo(new RequestCounts(3, 2, 1, 0));
+    assertThat(day.models().get(1).requests()).isEqualTo(new RequestCounts(3, 2, 1, 0, 0));
     assertThat(day.models().get(1).tokens()).isEqualTo(new TokenCounts(30, 6, 36));
     assertThat(week.models()).extracting(m -> m.requests().total()).containsExactly(10L, 5L);
     assertThat(week.from())
