@@ -2,8 +2,11 @@ package dev.tollgate.dataplane.routing;
 
 import dev.tollgate.dataplane.DataPlaneConfig;
 import dev.tollgate.dataplane.upstream.UpstreamErrorClassifier.Classification;
+import dev.tollgate.dataplane.usage.ProviderHealthReporter;
 import dev.tollgate.dataplane.usage.UpstreamAttempt.Throttle;
 import dev.tollgate.proto.config.v1.ProviderKey;
+import dev.tollgate.proto.usage.v1.CircuitState;
+import dev.tollgate.proto.usage.v1.ProviderKeyHealthReport;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowType;
@@ -14,7 +17,9 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import org.jboss.logging.Logger;
 
@@ -43,7 +48,7 @@ import org.jboss.logging.Logger;
  * <p>Threads: any event loop; state is per key and thread-safe (see {@link ProviderKeyState}).
  */
 @ApplicationScoped
-public class ProviderKeyHealth {
+public class ProviderKeyHealth implements ProviderHealthReporter {
 
   private static final Logger LOG = Logger.getLogger(ProviderKeyHealth.class);
   private static final long AUTH_LOG_INTERVAL_MS = 60_000;
@@ -200,6 +205,46 @@ public class ProviderKeyHealth {
   /** Milliseconds until the key cools down, 0 when it does not. */
   long cooldownRemainingMs(ProviderKeyState state, long nowMs) {
     return Math.max(0, state.cooldownUntilMs - nowMs);
+  }
+
+  /**
+   * The health reports due for the next flush batch (see {@link ProviderHealthReporter}): what this
+   * data plane's circuit, 429 cooldown and errors in a row are for each key it routed to. Runs on
+   * the flusher's thread; the snapshot of a key is read without stopping the event loops, so it may
+   * be a moment old, and the next batch carries what changed since.
+   */
+  @Override
+  public List<ProviderKeyHealthReport> reportsDue(long nowMs) {
+    List<ProviderKeyHealthReport> due = new ArrayList<>();
+    for (ProviderKeyState state : states.values()) {
+      long cooldownUntil = state.cooldownUntilMs > nowMs ? state.cooldownUntilMs : 0;
+      ProviderKeyHealthReport now =
+          ProviderKeyHealthReport.newBuilder()
+              .setProviderKeyId(state.id)
+              .setCircuitState(
+                  switch (state.circuitState()) {
+                    case ProviderKeyState.OPEN -> CircuitState.CIRCUIT_STATE_OPEN;
+                    case ProviderKeyState.HALF_OPEN -> CircuitState.CIRCUIT_STATE_HALF_OPEN;
+                    default -> CircuitState.CIRCUIT_STATE_CLOSED;
+                  })
+              .setCooldownUntilUnixMs(cooldownUntil)
+              .setConsecutiveFailures(state.consecutiveFailures.get())
+              .build();
+      ProviderKeyHealthReport last = state.lastReport;
+      boolean resting =
+          now.getCircuitState() != CircuitState.CIRCUIT_STATE_CLOSED || cooldownUntil > 0;
+      boolean changed =
+          last == null
+              ? resting || now.getConsecutiveFailures() > 0
+              : !now.equals(last.toBuilder().setObservedAtUnixMs(0).build());
+      boolean refresh = resting && last != null && nowMs - last.getObservedAtUnixMs() >= REFRESH_MS;
+      if (changed || refresh) {
+        ProviderKeyHealthReport report = now.toBuilder().setObservedAtUnixMs(nowMs).build();
+        state.lastReport = report;
+        due.add(report);
+      }
+    }
+    return due;
   }
 
   /** Counts a failover to another provider key ({@code tollgate_upstream_failovers_total}). */

@@ -1,6 +1,7 @@
 package dev.tollgate.dataplane.routing;
 
 import dev.tollgate.proto.config.v1.ProviderKey;
+import dev.tollgate.proto.usage.v1.ProviderKeyHealthReport;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.micrometer.core.instrument.Timer;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -60,6 +61,12 @@ final class ProviderKeyState {
 
   /** learning_reset_at_unix_ms this data plane has already applied. */
   volatile long resetAppliedAtMs;
+
+  /** Circuit errors in a row since the last circuit success. */
+  final AtomicInteger consecutiveFailures = new AtomicInteger();
+
+  /** The health last reported to the control plane, null if none (the flusher's thread only). */
+  ProviderKeyHealthReport lastReport;
 
   /** Utilisation samples, written only by the sync (one timer, never concurrent). */
   final double[] samples;

@@ -79,6 +79,7 @@ public final class UpstreamLease {
       if (answeredOk) {
         outcomeRecorded = true;
         state.breaker.onSuccess(nanos, TimeUnit.NANOSECONDS);
+        state.consecutiveFailures.set(0);
       } else {
         releasePermission();
       }
@@ -93,6 +94,7 @@ public final class UpstreamLease {
     }
     outcomeRecorded = true;
     state.breaker.onError(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS, failure);
+    state.consecutiveFailures.incrementAndGet();
   }
 
   private void releasePermission() {

@@ -30,6 +30,9 @@ import org.jboss.logging.Logger;
  * the meantime stay in the meter for the next batch. After a failure, attempts back off (doubling
  * from the interval up to {@code tollgate.flush-max-backoff}).
  *
+ * <p>A new batch also carries the provider keys' health due for a report ({@link
+ * ProviderHealthReporter}): a snapshot taken at the drain, resent unchanged with its batch.
+ *
  * <p>On shutdown, which Quarkus runs after in-flight requests have finished ({@code
  * quarkus.shutdown.timeout}), the pending batch and then whatever is left are flushed until
  * acknowledged or {@code tollgate.shutdown-flush-timeout} runs out.
@@ -50,6 +53,7 @@ public class UsageFlusher {
   }
 
   private final UsageMeter meter;
+  private final ProviderHealthReporter health;
   private final UsageFlushClient client;
   private final Duration interval;
   private final Duration callTimeout;
@@ -82,8 +86,13 @@ public class UsageFlusher {
   private final DistributionSummary batchBytes;
 
   UsageFlusher(
-      UsageMeter meter, UsageFlushClient client, DataPlaneConfig config, MeterRegistry registry) {
+      UsageMeter meter,
+      ProviderHealthReporter health,
+      UsageFlushClient client,
+      DataPlaneConfig config,
+      MeterRegistry registry) {
     this.meter = meter;
+    this.health = health;
     this.client = client;
     this.interval = config.flushInterval();
     this.callTimeout = config.flushTimeout();
@@ -176,7 +185,8 @@ public class UsageFlusher {
   synchronized Outcome flushOnce() {
     if (pending == null) {
       long drainedAtMs = System.currentTimeMillis();
-      FlushRequest content = meter.drain();
+      FlushRequest content =
+          meter.drain().toBuilder().addAllProviderKeyHealth(health.reportsDue(drainedAtMs)).build();
       if (isEmpty(content)) {
         lastAcknowledgedAtMs = drainedAtMs;
         flushedUntilMs = drainedAtMs;
@@ -232,6 +242,7 @@ public class UsageFlusher {
         && batch.getBucketsCount() == 0
         && batch.getErrorsCount() == 0
         && batch.getErrorsDropped() == 0
-        && batch.getAdjustmentsCount() == 0;
+        && batch.getAdjustmentsCount() == 0
+        && batch.getProviderKeyHealthCount() == 0;
   }
 }

@@ -6,8 +6,11 @@ import dev.tollgate.dataplane.DataPlaneConfig;
 import dev.tollgate.dataplane.routing.ProviderKeyHealth.Availability;
 import dev.tollgate.proto.config.v1.ProviderKey;
 import dev.tollgate.proto.config.v1.Status;
+import dev.tollgate.proto.usage.v1.CircuitState;
+import dev.tollgate.proto.usage.v1.ProviderKeyHealthReport;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.MultiMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -124,5 +127,79 @@ class ProviderKeyHealthTest {
 
     assertThat(state.breaker.getMetrics().getNumberOfBufferedCalls()).isZero();
     assertThat(state.circuitState()).isEqualTo(ProviderKeyState.CLOSED);
+  }
+
+  @Test
+  void reportsAKeyWhoseCircuitOpenedThenRepeatsItOnlyEvery30Seconds() {
+    // Given a key that failed 5 times in a row (the circuit opens at 50 % over 5 tries)
+    ProviderKeyState state = health.state(key(7, "s", 100));
+    ProviderKeyState quiet = health.state(key(8, "s", 100));
+    for (int i = 0; i < 5; i++) {
+      answer(state, 500, headers());
+    }
+    long now = System.currentTimeMillis();
+
+    // When the flusher asks for the reports due now, a second later and 30 s later
+    List<ProviderKeyHealthReport> first = health.reportsDue(now);
+    List<ProviderKeyHealthReport> again = health.reportsDue(now + 1_000);
+    List<ProviderKeyHealthReport> refreshed = health.reportsDue(now + 30_000);
+
+    // Then the open circuit is reported once with its errors in a row, and again after 30 s; the
+    // key that never failed is never reported
+    assertThat(first)
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.getProviderKeyId()).isEqualTo(7);
+              assertThat(r.getCircuitState()).isEqualTo(CircuitState.CIRCUIT_STATE_OPEN);
+              assertThat(r.getConsecutiveFailures()).isEqualTo(5);
+              assertThat(r.getCooldownUntilUnixMs()).isZero();
+              assertThat(r.getObservedAtUnixMs()).isEqualTo(now);
+            });
+    assertThat(again).isEmpty();
+    assertThat(refreshed).extracting(ProviderKeyHealthReport::getProviderKeyId).containsExactly(7L);
+    assertThat(quiet.lastReport).isNull();
+  }
+
+  @Test
+  void reportsA429CooldownAndOnceMoreWhenItHasEnded() {
+    // Given a key resting 4 s after a 429 that said nothing
+    ProviderKeyState state = health.state(key(9, "s", 100));
+    answer(state, 429, headers());
+    long now = System.currentTimeMillis();
+    long until = state.cooldownUntilMs;
+
+    // When reports are due now, during the cooldown and after it
+    List<ProviderKeyHealthReport> cooling = health.reportsDue(now);
+    List<ProviderKeyHealthReport> during = health.reportsDue(now + 1_000);
+    List<ProviderKeyHealthReport> ended = health.reportsDue(until + 1);
+    List<ProviderKeyHealthReport> later = health.reportsDue(until + 60_000);
+
+    // Then the cooldown is reported, then its end once, then nothing
+    assertThat(cooling)
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.getCircuitState()).isEqualTo(CircuitState.CIRCUIT_STATE_CLOSED);
+              assertThat(r.getCooldownUntilUnixMs()).isEqualTo(until);
+              assertThat(r.getConsecutiveFailures()).isZero();
+            });
+    assertThat(during).isEmpty();
+    assertThat(ended)
+        .singleElement()
+        .satisfies(r -> assertThat(r.getCooldownUntilUnixMs()).isZero());
+    assertThat(later).isEmpty();
+  }
+
+  @Test
+  void aSuccessEndsTheErrorsInARow() {
+    ProviderKeyState state = health.state(key(10, "s", 100));
+    answer(state, 502, headers());
+    answer(state, 503, headers());
+    assertThat(state.consecutiveFailures.get()).isEqualTo(2);
+
+    answer(state, 200, headers());
+
+    assertThat(state.consecutiveFailures.get()).isZero();
   }
 }
