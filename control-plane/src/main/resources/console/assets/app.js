@@ -39,6 +39,8 @@ function showSession(current) {
   if (current) {
     document.getElementById('who-name').textContent = `${current.actor} (${current.role})`;
     document.body.dataset.role = current.role;
+  } else {
+    delete document.body.dataset.role;
   }
 }
 
@@ -102,7 +104,8 @@ function render() {
     reload: () => render(),
   };
   main.replaceChildren();
-  Promise.resolve(page.render(view))
+  // Ready once the role is known too, so what is shown (actions or not) no longer changes.
+  Promise.all([page.render(view), sessionKnown])
     .catch((e) => {
       if (e.name !== 'AbortError') main.append(h('div', { class: 'problem', role: 'alert' }, String(e.message || e)));
     })
@@ -149,7 +152,7 @@ document.getElementById('sign-out').addEventListener('click', async () => {
 
 // The session and the first view's data are fetched at the same time: a signed-out browser gets
 // 401 from both and lands on the sign-in form.
-session.current().then(showSession, (e) => {
+const sessionKnown = session.current().then(showSession, (e) => {
   if (e.status === 401) {
     showSession(null);
     if (!location.pathname.startsWith('/console/sign-in')) go(signInUrl(), { replace: true });

@@ -93,6 +93,35 @@ export function badge(status) {
   return h('span', { class: `badge status-${status}` }, status);
 }
 
+/**
+ * Marks a control that changes something: shown only to an admin session (the style sheet hides
+ * it until the session's role is known to be admin). The API still refuses a viewer's change.
+ */
+export function adminOnly(el) {
+  el.classList.add('admin-only');
+  return el;
+}
+
+/** A provider key's health as the data planes report it: circuit badge and cooldown left. */
+export function circuitBadge(health) {
+  if (!health) return '—';
+  const label = { closed: 'closed', half_open: 'half-open', open: 'open' }[health.circuit_state] || health.circuit_state;
+  const where = health.data_planes > 1 && health.circuit_state !== 'closed'
+    ? ` on ${fmt.int(health.circuit_state === 'open' ? health.open_on : health.half_open_on)} of ${fmt.int(health.data_planes)}`
+    : '';
+  return h('span', { class: `badge circuit-${health.circuit_state}`, title: health.reported_at ? `reported ${fmt.time(health.reported_at)}` : 'no recent report: closed' }, `${label}${where}`);
+}
+
+/** Time left until an ISO instant, as "2 min 5 s (until 12:03:05)" in the viewer's zone, or null. */
+export function remaining(iso, now = Date.now()) {
+  if (!iso) return null;
+  const ms = new Date(iso).getTime() - now;
+  if (!(ms > 0)) return null;
+  const s = Math.ceil(ms / 1000);
+  const text = s >= 60 ? `${Math.floor(s / 60)} min ${s % 60} s` : `${s} s`;
+  return `${text} (until ${times.format(new Date(iso))})`;
+}
+
 /** The API's problem+json, shown where the action was. */
 export function problemBox(error) {
   if (error && error.name === 'AbortError') return null;
@@ -119,14 +148,19 @@ export function table(columns, rows, { caption, emptyText = 'Nothing to show.' }
       'table',
       {},
       caption ? h('caption', {}, caption) : null,
-      h('thead', {}, h('tr', {}, columns.map((c) => h('th', { scope: 'col', class: c.num ? 'num' : null }, c.label)))),
+      h('thead', {}, h('tr', {}, columns.map((c) => h('th', { scope: 'col', class: cellClass(c) }, c.label)))),
       h(
         'tbody',
         {},
-        rows.map((row) => h('tr', {}, columns.map((c) => h('td', { class: c.num ? 'num' : null, 'data-label': c.label }, c.value(row))))),
+        rows.map((row) => h('tr', {}, columns.map((c) => h('td', { class: cellClass(c), 'data-label': c.label }, c.value(row))))),
       ),
     ),
   );
+}
+
+/** A column's cell class: num right-aligns it, adminOnly hides it from viewers. */
+function cellClass(column) {
+  return [column.num ? 'num' : null, column.adminOnly ? 'admin-only' : null].filter(Boolean).join(' ') || null;
 }
 
 /** A definition list of [label, value] pairs. */
@@ -320,7 +354,7 @@ export function confirmAction({ title, message, confirmLabel = 'Confirm', danger
  * problem) in the given status element.
  */
 export function actionButton(label, { confirm, run, status, done, danger = false }) {
-  const button = h('button', { type: 'button', class: danger ? 'danger' : 'secondary' }, label);
+  const button = h('button', { type: 'button', class: `${danger ? 'danger' : 'secondary'} admin-only` }, label);
   button.addEventListener('click', async () => {
     if (confirm && !(await confirmAction({ confirmLabel: label, danger, ...confirm }))) return;
     button.disabled = true;
@@ -411,7 +445,7 @@ export function changeForm({ fields, submitLabel, submit, className = 'grid-form
     fields,
     h('div', { class: 'buttons' }, button),
   );
-  return h('div', { class: 'change-form' }, form, status);
+  return h('div', { class: 'change-form admin-only' }, form, status);
 }
 
 /** The list call's parameters named by these filters, from the URL. */

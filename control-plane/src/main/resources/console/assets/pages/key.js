@@ -2,7 +2,7 @@
 // limits; each confirmed, each showing the API's problem inline), per-model usage, this minute's
 // RPM use (refreshed live) and its recent errors.
 import { api } from '../api.js';
-import { h, heading, section, table, facts, fmt, load, badge, actionButton, secretOnce, changeForm, problemBox, field } from '../ui.js';
+import { h, heading, section, table, facts, fmt, load, badge, actionButton, secretOnce, changeForm, problemBox, field, adminOnly } from '../ui.js';
 import { limitFields, limitBody } from './keys.js';
 
 const PERIODS = ['24h', '7d'];
@@ -20,7 +20,7 @@ export async function render(view) {
   view.main.append(
     heading(`Key #${id}`, h('a', { href: '/console/keys', class: 'back' }, '← All keys')),
     section('Details', details),
-    section('Actions', actions, actionsStatus),
+    adminOnly(section('Actions', actions, actionsStatus)),
     section(
       'Usage by model',
       h('nav', { class: 'tabs', 'aria-label': 'Period' }, PERIODS.map((p) => h('a', { href: view.link({ period: p === '24h' ? null : p }), 'aria-current': p === period ? 'page' : null }, p))),
@@ -49,6 +49,7 @@ export async function render(view) {
           { label: 'Success', num: true, value: (m) => fmt.int(m.requests.success) },
           { label: 'Failures', num: true, value: (m) => fmt.int(m.requests.failure) },
           { label: 'Rate-limited', num: true, value: (m) => fmt.int(m.requests.rate_limited) },
+          { label: 'Estimated', num: true, value: (m) => fmt.int(m.requests.estimated) },
           { label: 'Prompt tokens', num: true, value: (m) => fmt.int(m.tokens.prompt) },
           { label: 'Completion tokens', num: true, value: (m) => fmt.int(m.tokens.completion) },
         ],
@@ -137,7 +138,7 @@ function editSection(key, showKey) {
       status.replaceChildren(h('p', { role: 'status', class: 'ok-note' }, 'Saved.'));
     },
   });
-  return h('details', { class: 'card' }, h('summary', {}, 'Edit name and limits'), form);
+  return h('details', { class: 'card admin-only' }, h('summary', {}, 'Edit name and limits'), form);
 }
 
 /** This minute's RPM use of a key or user, refreshed every 5 s while the view is shown. */

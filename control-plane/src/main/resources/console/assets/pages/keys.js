@@ -101,5 +101,5 @@ function createSection() {
       );
     },
   });
-  return h('details', { class: 'card create' }, h('summary', {}, 'Create a key'), form);
+  return h('details', { class: 'card create admin-only' }, h('summary', {}, 'Create a key'), form);
 }

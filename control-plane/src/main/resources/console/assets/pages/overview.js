@@ -55,14 +55,13 @@ export async function render(view) {
         ],
         label: (p) => (step === '1d' ? new Date(p.bucket_start).toLocaleDateString() : fmt.short(p.bucket_start)),
       })),
-    load(stats, () => Promise.all([api.get('/keys/stats', {}, s), api.get('/provider-groups', { page_size: 1000 }, s)]), ([k, groups]) => {
-      const estimated = groups.items.reduce((sum, g) => sum + (g.estimated_requests || 0), 0);
+    load(stats, () => api.get('/keys/stats', {}, s), (k) => {
       return facts([
         ['Keys', fmt.int(k.total)],
         ...Object.entries(k.by_status || {}).map(([status, n]) => [badge(status), fmt.int(n)]),
         ['Requests (all time)', fmt.int(k.requests.total)],
         ['Rate-limited (all time)', fmt.int(k.requests.rate_limited)],
-        ['Estimated (all time)', h('span', { title: 'requests whose tokens were estimated because the upstream reported no usage' }, fmt.int(estimated))],
+        ['Estimated (all time)', h('span', { title: 'requests whose tokens were estimated because the upstream reported no usage' }, fmt.int(k.requests.estimated))],
         ['Tokens (all time)', fmt.int(k.tokens.total)],
         ['Quota used / limits', `${fmt.int(k.quota.used_sum)} / ${fmt.int(k.quota.limit_sum)} (${fmt.int(k.quota.limited_keys)} keys)`],
       ]);
@@ -104,6 +103,7 @@ function renderWindows(result) {
       { label: 'Success rate', num: true, value: (w) => fmt.pct(w.requests.total ? w.requests.success / w.requests.total : null) },
       { label: 'Failures', num: true, value: (w) => fmt.int(w.requests.failure) },
       { label: 'Rate-limited', num: true, value: (w) => fmt.int(w.requests.rate_limited) },
+      { label: 'Estimated', num: true, value: (w) => fmt.int(w.requests.estimated) },
       { label: 'Tokens', num: true, value: (w) => fmt.int(w.tokens.total) },
     ],
     result.windows,

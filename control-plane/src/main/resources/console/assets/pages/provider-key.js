@@ -2,7 +2,7 @@
 // adaptive, learned limit) with the adjustment history as a chart, and its actions.
 import { api } from '../api.js';
 import { stepLine } from '../chart.js';
-import { h, heading, section, table, facts, fmt, load, badge, actionButton, field, changeForm, intOrNull } from '../ui.js';
+import { h, heading, section, table, facts, fmt, load, badge, actionButton, field, changeForm, intOrNull, circuitBadge, remaining } from '../ui.js';
 
 export async function render(view) {
   const id = view.id;
@@ -25,6 +25,9 @@ export async function render(view) {
       ['Base URL', h('code', {}, k.base_url)],
       ['Secret', h('code', {}, k.secret_hint)],
       ['Status', badge(k.status)],
+      ['Circuit', h('span', {}, circuitBadge(st.health), ' ', h('small', {}, circuitNote(st.health)))],
+      ['429 cooldown', remaining(st.health.cooldown_until) || 'none'],
+      ['Errors in a row', fmt.int(st.health.consecutive_failures)],
       ['Priority / weight', `${k.priority} / ${k.weight}`],
       ['Requests', `${fmt.int(st.requests.total)} · success ${fmt.pct(st.success_rate)} · failure ${fmt.pct(st.failure_rate)}`],
       ['Estimated requests', fmt.int(st.estimated_requests)],
@@ -85,6 +88,12 @@ export async function render(view) {
       done: () => view.go(`/console/providers?group=${key.group_id}`),
     }),
   );
+}
+
+/** Which data planes the health comes from, and when they last reported it. */
+function circuitNote(health) {
+  if (!health.reported_at) return 'no data plane reported trouble lately';
+  return `${fmt.int(health.data_planes)} data plane${health.data_planes === 1 ? '' : 's'} reporting, last at ${fmt.time(health.reported_at)}`;
 }
 
 function modeForm(id, reload) {

@@ -1,7 +1,8 @@
-// Provider groups and their provider keys: health (status, failure rate, upstream 429s by kind,
-// learned or fixed concurrency), the adaptive-concurrency summary, and creation forms.
+// Provider groups and their provider keys: health (status, circuit state and 429 cooldown as the
+// data planes report them, failure rate, upstream 429s by kind, learned or fixed concurrency), the
+// adaptive-concurrency summary, and creation forms.
 import { api } from '../api.js';
-import { h, heading, section, table, facts, fmt, load, badge, field, changeForm, list, intOrNull, actionButton, filterForm, filterParams, pager, paging, ApiFieldError } from '../ui.js';
+import { h, heading, section, table, facts, fmt, load, badge, field, changeForm, list, intOrNull, actionButton, filterForm, filterParams, pager, paging, ApiFieldError, circuitBadge, remaining } from '../ui.js';
 
 const FILTERS = [
   { name: 'search', label: 'Search', type: 'search', placeholder: 'group name (3+ characters)' },
@@ -96,13 +97,21 @@ async function renderGroup(view, id, target) {
   target.firstChild.append(h('h3', {}, 'User RPM overrides in this group'), overrides);
   await Promise.all([
     load(details, () => Promise.all([api.get(`/provider-groups/${id}`, {}, s), api.get(`/provider-groups/${id}/stats`, {}, s)]), () => '').then((r) => r && show(...r)),
-    load(keys, () => Promise.all([api.get('/provider-keys', { group_id: id, page_size: 1000 }, s), api.get('/adaptive-concurrency/provider-keys', { group_id: id, limit: 1000 }, s)]), ([page, adaptive]) => {
+    load(keys, () => Promise.all([
+      api.get('/provider-keys', { group_id: id, page_size: 1000 }, s),
+      api.get('/adaptive-concurrency/provider-keys', { group_id: id, limit: 1000 }, s),
+      api.get(`/provider-groups/${id}/provider-key-health`, {}, s),
+    ]), ([page, adaptive, reported]) => {
       const health = new Map(adaptive.items.map((a) => [a.id, a]));
+      const circuits = new Map(reported.items.map((r) => [r.provider_key_id, r]));
       return table(
         [
           { label: 'Key', value: (k) => h('a', { href: `/console/provider-keys/${k.id}` }, `#${k.id} ${k.secret_hint}`) },
           { label: 'Base URL', value: (k) => h('code', {}, k.base_url) },
           { label: 'Status', value: (k) => badge(k.status) },
+          { label: 'Circuit', value: (k) => circuitBadge(circuits.get(k.id)) },
+          { label: 'Cooldown', value: (k) => (circuits.get(k.id) && remaining(circuits.get(k.id).cooldown_until)) || 'none' },
+          { label: 'Errors in a row', num: true, value: (k) => (circuits.get(k.id) ? fmt.int(circuits.get(k.id).consecutive_failures) : '—') },
           { label: 'Priority / weight', num: true, value: (k) => `${k.priority} / ${k.weight}` },
           { label: 'Concurrency', value: (k) => (k.max_concurrent ? `fixed ${fmt.int(k.max_concurrent)}` : `adaptive${k.learned_max_concurrent ? `, learned ${fmt.int(k.learned_max_concurrent)}` : ', nothing learned'}`) },
           { label: 'Upstream 429s', value: (k) => (health.get(k.id) ? kinds(health.get(k.id).upstream_429) : '—') },
@@ -144,7 +153,7 @@ function createKeyForm(view, groupId) {
     field({ name: 'max_concurrent', label: 'Fixed concurrency', type: 'number', min: 1, hint: 'empty = adaptive' }),
     ],
   });
-  return h('details', { class: 'create' }, h('summary', {}, 'Add a provider key'), form);
+  return h('details', { class: 'create admin-only' }, h('summary', {}, 'Add a provider key'), form);
 }
 
 function createGroupSection(view) {
@@ -172,5 +181,5 @@ function createGroupSection(view) {
     field({ name: 'fallback_group_id', label: 'Fallback group id', type: 'number', min: 1 }),
     ],
   });
-  return h('details', { class: 'card create' }, h('summary', {}, 'Create a provider group'), form);
+  return h('details', { class: 'card create admin-only' }, h('summary', {}, 'Create a provider group'), form);
 }

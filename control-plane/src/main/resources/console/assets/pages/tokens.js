@@ -16,7 +16,7 @@ export async function render(view) {
         { label: 'Prefix', value: (t) => h('code', {}, t.prefix) },
         { label: 'State', value: (t) => badge(t.revoked_at ? 'revoked' : 'active') },
         { label: 'Created', value: (t) => `${fmt.time(t.created_at)} by ${t.created_by}` },
-        { label: 'Revoke', value: (t) => (t.revoked_at ? fmt.time(t.revoked_at) : actionButton('Revoke', {
+        { label: 'Revoke', adminOnly: true, value: (t) => (t.revoked_at ? fmt.time(t.revoked_at) : actionButton('Revoke', {
           danger: true,
           confirm: { title: `Revoke token ${t.name}?`, message: 'It stops working at once, and every console session opened with it ends.' },
           run: () => api.del(`/operator-tokens/${t.id}`),
@@ -45,5 +45,5 @@ function createSection() {
       status.replaceChildren(secretOnce(`Token ${created.name} (${created.role}) created`, created.token));
     },
   });
-  return h('details', { class: 'card create' }, h('summary', {}, 'Create a token'), form);
+  return h('details', { class: 'card create admin-only' }, h('summary', {}, 'Create a token'), form);
 }

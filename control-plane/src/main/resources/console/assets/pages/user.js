@@ -1,6 +1,6 @@
 // One user: limits, actions, its (user, group) RPM overrides and this minute's RPM use.
 import { api } from '../api.js';
-import { h, heading, section, table, facts, fmt, load, badge, actionButton, field, changeForm, intOrNull } from '../ui.js';
+import { h, heading, section, table, facts, fmt, load, badge, actionButton, field, changeForm, intOrNull, adminOnly } from '../ui.js';
 import { liveRpm } from './key.js';
 import { userBody } from './users.js';
 
@@ -14,7 +14,7 @@ export async function render(view) {
   view.main.append(
     heading(`User #${id}`, h('a', { href: '/console/users', class: 'back' }, '← All users')),
     section('Details', details, h('p', {}, h('a', { href: `/console/keys?user_id=${id}` }, 'This user’s keys'))),
-    section('Actions', actions, actionsStatus),
+    adminOnly(section('Actions', actions, actionsStatus)),
     section('RPM overrides per provider group', h('p', { class: 'hint' }, 'An override replaces the group’s RPM limit for this user: empty inherits it, 0 exempts the user, a number limits them.'), overrides, overrideForm(id, () => loadOverrides())),
     section('Requests per minute, now', rpm),
   );
@@ -36,7 +36,7 @@ export async function render(view) {
         { label: 'Provider group', value: (o) => h('a', { href: `/console/providers?group=${o.group_id}` }, `#${o.group_id}`) },
         { label: 'RPM override', num: true, value: (o) => (o.rpm_override === null ? 'inherit' : o.rpm_override === 0 ? 'exempt' : fmt.int(o.rpm_override)) },
         { label: 'Updated', value: (o) => fmt.time(o.updated_at) },
-        { label: 'Clear', value: (o) => actionButton('Clear', {
+        { label: 'Clear', adminOnly: true, value: (o) => actionButton('Clear', {
           confirm: { title: `Clear the override for group #${o.group_id}?`, message: 'The user inherits the group’s RPM limit again.' },
           run: () => api.del(`/users/${id}/group-limits/${o.group_id}`),
           status: overrides,
@@ -87,7 +87,7 @@ function limitsForm(user, show) {
     submitLabel: 'Save',
     submit: async (values) => show(await api.patch(`/users/${user.id}`, userBody(values))),
   });
-  return h('details', {}, h('summary', {}, 'Edit name and limits'), form);
+  return h('details', { class: 'admin-only' }, h('summary', {}, 'Edit name and limits'), form);
 }
 
 function overrideForm(userId, reload) {

@@ -51,5 +51,5 @@ function createSection(view) {
       view.go(`/console/users/${user.id}`);
     },
   });
-  return h('details', { class: 'card create' }, h('summary', {}, 'Create a user'), form);
+  return h('details', { class: 'card create admin-only' }, h('summary', {}, 'Create a user'), form);
 }

@@ -40,7 +40,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * The operators' console in a real browser (Debian's chromium, headless, through WebDriver),
  * against a control plane and a data plane started from their jars, on a database of 10,000 keys:
  * sign in, find a key by search with the keyboard only, page through, disable it and see the data
- * plane refuse it, see the overview chart move after traffic, see a viewer refused a change.
+ * plane refuse it, see the overview chart move after traffic, see that a viewer is offered no
+ * action and that the API refuses a viewer's change anyway, see a provider key's circuit open.
  * Screenshots of every page go to {@code target/console-screenshots/}.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -261,7 +262,7 @@ class ConsoleBrowserIT {
 
   @Test
   @Order(6)
-  void aViewerSeesTheApisRefusalOfAChangeInline() throws Exception {
+  void aViewerSeesNoActionAndTheApiStillRefusesAChange() throws Exception {
     String viewerToken =
         post("/admin/v1/operator-tokens", "{\"name\":\"console-viewer\",\"role\":\"viewer\"}")
             .get("token")
@@ -273,20 +274,56 @@ class ConsoleBrowserIT {
           .until(d -> d.getCurrentUrl().endsWith("/console"));
       assertThat(viewer.getCurrentUrl()).doesNotContain(viewerToken);
 
+      // Every page a viewer can read shows no action: no button but the filters' and the pager's,
+      // no create or edit form, and no link to the operator tokens
+      for (String page :
+          List.of(
+              "/console/keys/" + keyId,
+              "/console/keys",
+              "/console/users",
+              "/console/users/" + userId,
+              "/console/providers?group=" + groupId,
+              "/console/provider-keys/" + providerKeyId)) {
+        viewer.get(console + page);
+        awaitReady(viewer);
+        assertThat(viewer.findElements(By.cssSelector("#main .problem"))).as(page).isEmpty();
+        assertThat(
+                viewer.findElements(By.cssSelector("#main button, #main summary")).stream()
+                    .filter(WebElement::isDisplayed)
+                    .map(WebElement::getText))
+            .as("actions a viewer sees on " + page)
+            .allMatch(label -> label.equals("Apply") || label.equals("Go"));
+        assertThat(
+                viewer.findElements(By.cssSelector(".admin-only")).stream()
+                    .filter(WebElement::isDisplayed))
+            .as(page)
+            .isEmpty();
+        assertThat(
+                viewer.findElement(By.cssSelector("#nav a[href='/console/tokens']")).isDisplayed())
+            .isFalse();
+      }
       viewer.get(console + "/console/keys/" + keyId);
       awaitReady(viewer);
       awaitText(viewer, ".facts", "disabled");
-      viewer.findElements(By.cssSelector(".actions button")).stream()
-          .filter(b -> b.getText().equals("Enable"))
-          .findFirst()
-          .orElseThrow()
-          .click();
-      viewer.findElement(By.cssSelector("dialog.confirm button[value=ok]")).click();
+      screenshot(viewer, "key-viewer");
 
-      awaitText(viewer, "#action-status .problem", "403 Forbidden");
-      assertThat(viewer.findElement(By.cssSelector("#action-status .problem")).getText())
-          .contains("viewer");
-      screenshot(viewer, "key-viewer-refused");
+      // When the viewer's session tries a change anyway (its own CSRF token, from the page)
+      @SuppressWarnings("unchecked")
+      List<Object> refusal =
+          (List<Object>)
+              viewer.executeAsyncScript(
+                  "const done = arguments[arguments.length - 1];"
+                      + " fetch('/console/session').then((r) => r.json())"
+                      + ".then((s) => fetch('/admin/v1/keys/"
+                      + keyId
+                      + "', { method: 'PATCH', headers: { 'Content-Type': 'application/json',"
+                      + " 'X-CSRF-Token': s.csrf_token }, body: '{\"status\":\"active\"}' }))"
+                      + ".then((r) => r.json().then((p) => done([r.status, p.detail])))"
+                      + ".catch((e) => done([0, String(e)]));");
+
+      // Then the API refuses it, naming the role
+      assertThat(((Number) refusal.get(0)).intValue()).isEqualTo(403);
+      assertThat((String) refusal.get(1)).contains("viewer");
     }
     assertThat(api("/admin/v1/keys/" + keyId).get("status").asText()).isEqualTo("disabled");
   }
@@ -322,6 +359,58 @@ class ConsoleBrowserIT {
     } finally {
       browser.manage().window().setSize(new Dimension(1280, 900));
     }
+  }
+
+  @Test
+  @Order(8)
+  void theProvidersPageShowsACircuitTheDataPlaneOpened() throws Exception {
+    // Given a usable key, and its provider key failing upstream (500) until the data plane opens
+    // its circuit and answers 503 itself (at 50 % errors of the last 20 tries, at least 5)
+    JsonNode key =
+        post(
+            "/admin/v1/keys",
+            "{\"user_id\":"
+                + userId
+                + ",\"name\":\"circuit-e2e\",\"group_ids\":["
+                + groupId
+                + "]}");
+    String secret = key.get("key").asText();
+    awaitDataPlaneStatus(secret, 200, Duration.ofSeconds(10));
+    int failures = 0;
+    int status = 0;
+    while (failures < 20
+        && (status = chat(secret, ",\"x_stub\":{\"status\":500}").statusCode()) == 500) {
+      failures++;
+    }
+    assertThat(status).as("after %d upstream 500s", failures).isEqualTo(503);
+    assertThat(failures).isGreaterThanOrEqualTo(1);
+
+    // When the providers page is shown (the data plane flushes every second)
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    while (true) {
+      browser.get(console + "/console/providers?group=" + groupId);
+      awaitReady();
+      if (!browser.findElements(By.cssSelector("#main .circuit-open")).isEmpty()
+          || System.nanoTime() > deadline) {
+        break;
+      }
+      Thread.sleep(500);
+    }
+
+    // Then the provider key's circuit shows open, with its errors in a row
+    assertThat(text("#main .circuit-open")).isEqualTo("open");
+    assertThat(
+            browser
+                .findElements(By.cssSelector("#main td[data-label='Errors in a row']"))
+                .get(0)
+                .getText())
+        .isEqualTo(String.valueOf(failures));
+    shot("providers-circuit-open");
+    browser.get(console + "/console/provider-keys/" + providerKeyId);
+    awaitReady();
+    awaitText(".facts", "1 data plane reporting");
+    assertThat(text("#main .circuit-open")).isEqualTo("open");
+    shot("provider-key-circuit-open");
   }
 
   // --- helpers -------------------------------------------------------------------------------
@@ -428,6 +517,11 @@ class ConsoleBrowserIT {
   }
 
   private static HttpResponse<String> chat(String secret) throws Exception {
+    return chat(secret, "");
+  }
+
+  /** A chat completion; {@code more} adds top-level members to the body (",\"x\":1"). */
+  private static HttpResponse<String> chat(String secret, String more) throws Exception {
     return HTTP.send(
         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + dpPort + "/v1/chat/completions"))
             .header("Authorization", "Bearer " + secret)
@@ -436,7 +530,9 @@ class ConsoleBrowserIT {
             .POST(
                 HttpRequest.BodyPublishers.ofString(
                     "{\"model\":\"gpt-4o-mini\",\"max_tokens\":1,"
-                        + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
+                        + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]"
+                        + more
+                        + "}"))
             .build(),
         HttpResponse.BodyHandlers.ofString());
   }
