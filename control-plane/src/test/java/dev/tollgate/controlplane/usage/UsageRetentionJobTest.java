@@ -87,6 +87,44 @@ class UsageRetentionJobTest {
     }
   }
 
+  @Test
+  void deletesProviderKeyHealthReportsOlderThanTheirMaxAge() throws Exception {
+    // Given a provider key reported by one data plane 3 minutes ago and by another 1 minute ago
+    // (reports count for 2 minutes)
+    Instant now = Instant.parse("2097-06-15T12:00:00Z");
+    UsageFixtures fixtures = new UsageFixtures(dataSource);
+    long providerKey = fixtures.providerKey(fixtures.group());
+    try (Connection c = dataSource.getConnection();
+        Statement s = c.createStatement()) {
+      for (int minutesAgo : new int[] {3, 1}) {
+        s.execute(
+            "INSERT INTO provider_key_health (provider_key_id, dp_instance_id, circuit_state,"
+                + " consecutive_failures, observed_at) VALUES ("
+                + providerKey
+                + ", 'dp-"
+                + minutesAgo
+                + "', 'open', 5, to_timestamp("
+                + now.minusSeconds(60L * minutesAgo).getEpochSecond()
+                + "))");
+      }
+    }
+
+    // When the job runs
+    assertThat(job.purge(now, 5000)).isPresent();
+
+    // Then only the report that still counts is left
+    try (Connection c = dataSource.getConnection();
+        Statement s = c.createStatement();
+        var r =
+            s.executeQuery(
+                "SELECT dp_instance_id FROM provider_key_health WHERE provider_key_id = "
+                    + providerKey)) {
+      assertThat(r.next()).isTrue();
+      assertThat(r.getString(1)).isEqualTo("dp-1");
+      assertThat(r.next()).isFalse();
+    }
+  }
+
   /** {@code n} rows of {@code table} at {@code at}, each with its own key. */
   private void insert(String table, Instant at, int n) throws Exception {
     String time = "to_timestamp(" + at.getEpochSecond() + ")";
