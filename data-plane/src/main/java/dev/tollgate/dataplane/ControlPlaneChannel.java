@@ -107,7 +107,7 @@ public class ControlPlaneChannel {
   }
 
   @PreDestroy
-  void close() throws InterruptedException {
+  public void close() throws InterruptedException {
     channel.shutdown();
     if (!channel.awaitTermination(2, TimeUnit.SECONDS)) {
       channel.shutdownNow();

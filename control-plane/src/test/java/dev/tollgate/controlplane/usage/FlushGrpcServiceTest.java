@@ -80,6 +80,32 @@ class FlushGrpcServiceTest {
   }
 
   @Test
+  void acceptsABatchOfSeveralMebibytesFarOverTheOld256KibWall() throws Exception {
+    // Given 12,000 keys and a batch with a bucket per key under a 200-code-point model name
+    long[] keys = fixtures.keys(fixtures.user(), 12_000);
+    String model = "m".repeat(199) + "\u00e9";
+    FlushRequest.Builder batch = batch(instance, 1);
+    for (long key : keys) {
+      batch.addKeyDeltas(keyDelta(key, counters(1, 1, 1, 1), 0));
+      batch.addBuckets(
+          dev.tollgate.proto.usage.v1.UsageBucket.newBuilder()
+              .setBucketStartUnixS(1_700_000_040L)
+              .setKeyId(key)
+              .setModel(model)
+              .setCounters(counters(1, 1, 1, 1)));
+    }
+    FlushRequest request = batch.build();
+    assertThat(request.getSerializedSize()).isGreaterThan(3 << 20);
+
+    // When it is flushed, Then the control plane takes and applies it whole
+    FlushResponse response = usage.flush(request);
+    assertThat(response.getDeadLettered()).isZero();
+    assertThat(
+            fixtures.scalar("SELECT sum(requests) FROM usage_minute WHERE model = '" + model + "'"))
+        .isEqualTo(12_000);
+  }
+
+  @Test
   void answersInvalidArgumentForAnInvalidEnvelope() throws Exception {
     long[] keys = fixtures.keys(fixtures.user(), 1);
 
