@@ -110,20 +110,22 @@ class UsageFlusherRecoveryTest {
     controlPlane.loseAcknowledgements(1);
     start(controlPlane.port(), Map.of("tollgate.flush-max-batch-bytes", Integer.toString(budget)));
 
-    // When 20,000 keys each answer a request under its own 200-code-point model, in one interval
+    // When 20,000 keys each answer a request under its own long model name, in one interval
     int keys = 20_000;
     for (int key = 1; key <= keys; key++) {
-      String model = ("k" + key + "-\u00e9").repeat(40);
+      // Cut to 200 code points by the meter; mostly three-byte characters in UTF-8.
+      String model = "k" + key + "-" + "\u6a21".repeat(200);
       meter.record(outcome(key, model));
     }
 
-    // Then every key arrives exactly once, in batches under the budget numbered in order
+    // Then every key arrives exactly once, in batches under the budget numbered in order (the
+    // buckets travel after the key deltas, so the last bucket arrives with the last batch)
     Eventually.within(
         Duration.ofSeconds(60),
         () ->
             assertThat(
                     controlPlane.appliedBatches().stream()
-                        .mapToLong(FlushRequest::getKeyDeltasCount)
+                        .mapToLong(FlushRequest::getBucketsCount)
                         .sum())
                 .isEqualTo(keys));
     List<FlushRequest> applied = controlPlane.appliedBatches();
