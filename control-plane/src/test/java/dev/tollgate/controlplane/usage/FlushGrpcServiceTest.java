@@ -95,7 +95,7 @@ class FlushGrpcServiceTest {
               .setCounters(counters(1, 1, 1, 1)));
     }
     FlushRequest request = batch.build();
-    assertThat(request.getSerializedSize()).isGreaterThan(3 << 20);
+    assertThat(request.getSerializedSize()).isGreaterThan(2 << 20);
 
     // When it is flushed, Then the control plane takes and applies it whole
     FlushResponse response = usage.flush(request);
