@@ -13,3 +13,10 @@ CREATE TABLE provider_key_health (
     PRIMARY KEY (provider_key_id, dp_instance_id)
 );
 CREATE INDEX provider_key_health_observed_idx ON provider_key_health (observed_at);
+
+-- A report the control plane cannot keep (it breaks a rule, or names no provider key) is a dead
+-- letter of its own part, as the other lists of a flush batch are (V8).
+ALTER TABLE flush_dead_letter DROP CONSTRAINT flush_dead_letter_part_check;
+ALTER TABLE flush_dead_letter ADD CONSTRAINT flush_dead_letter_part_check
+    CHECK (part IN ('key_delta', 'provider_key_delta', 'bucket', 'error', 'adjustment',
+                    'errors_dropped', 'provider_key_health'));

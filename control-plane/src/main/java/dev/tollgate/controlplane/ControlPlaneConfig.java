@@ -174,6 +174,13 @@ public interface ControlPlaneConfig {
     @WithDefault("7d")
     Duration errorEvents();
 
+    /**
+     * How long flush dead letters are kept (env TOLLGATE_RETENTION_FLUSH_DEAD_LETTERS): long enough
+     * for an operator to look at what a data plane sent that could not be applied.
+     */
+    @WithDefault("30d")
+    Duration flushDeadLetters();
+
     /** How often one replica deletes what is older (env TOLLGATE_RETENTION_INTERVAL). */
     @WithDefault("10m")
     Duration interval();

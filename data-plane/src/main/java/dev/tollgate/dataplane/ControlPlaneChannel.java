@@ -4,6 +4,7 @@ import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
 import io.grpc.ClientInterceptor;
+import io.grpc.ConnectivityState;
 import io.grpc.ForwardingClientCall;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
@@ -11,6 +12,8 @@ import io.grpc.MethodDescriptor;
 import io.grpc.netty.NettyChannelBuilder;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -29,7 +32,9 @@ public class ControlPlaneChannel {
 
   private final ManagedChannel channel;
 
-  ControlPlaneChannel(DataPlaneConfig config) {
+  private final List<Runnable> readyListeners = new CopyOnWriteArrayList<>();
+
+  public ControlPlaneChannel(DataPlaneConfig config) {
     String token =
         config
             .internalToken()
@@ -50,8 +55,11 @@ public class ControlPlaneChannel {
             .keepAliveTime(30, TimeUnit.SECONDS)
             .keepAliveTimeout(10, TimeUnit.SECONDS)
             .keepAliveWithoutCalls(true)
+            // Explicit rather than gRPC's default 4 MiB, and documented with the CP's limit.
+            .maxInboundMessageSize(config.controlPlaneMaxInboundBytes())
             .intercept(new BearerInterceptor(bearer))
             .build();
+    watchState(channel.getState(false));
   }
 
   /** The channel; every call on it carries the internal token. */
@@ -68,8 +76,38 @@ public class ControlPlaneChannel {
     channel.resetConnectBackoff();
   }
 
+  /**
+   * Runs {@code listener} every time the channel becomes READY (connected to the control plane). It
+   * runs on a gRPC thread and must not block.
+   */
+  public void whenReady(Runnable listener) {
+    readyListeners.add(listener);
+  }
+
+  /** Asks the channel to connect now unless it is connected, skipping gRPC's reconnect backoff. */
+  public void connectNow() {
+    if (channel.getState(false) != ConnectivityState.READY) {
+      channel.resetConnectBackoff();
+      channel.getState(true);
+    }
+  }
+
+  private void watchState(ConnectivityState seen) {
+    channel.notifyWhenStateChanged(
+        seen,
+        () -> {
+          ConnectivityState now = channel.getState(false);
+          if (now == ConnectivityState.READY) {
+            readyListeners.forEach(Runnable::run);
+          }
+          if (now != ConnectivityState.SHUTDOWN) {
+            watchState(now);
+          }
+        });
+  }
+
   @PreDestroy
-  void close() throws InterruptedException {
+  public void close() throws InterruptedException {
     channel.shutdown();
     if (!channel.awaitTermination(2, TimeUnit.SECONDS)) {
       channel.shutdownNow();

@@ -45,6 +45,36 @@ public interface DataPlaneConfig {
   @WithDefault("1000")
   int maxErrorEventsPerFlush();
 
+  /**
+   * Serialised bytes of the error events described per flush interval; the failures beyond are only
+   * counted as errors_dropped ({@code TOLLGATE_MAX_ERROR_EVENT_BYTES_PER_FLUSH}).
+   */
+  @WithDefault("262144")
+  int maxErrorEventBytesPerFlush();
+
+  /**
+   * Largest serialised flush batch, in bytes ({@code TOLLGATE_FLUSH_MAX_BATCH_BYTES}): what one
+   * interval counted is sent as as many batches as it takes, each under this. Keep it well under
+   * the control plane's TOLLGATE_GRPC_MAX_INBOUND_BYTES; at least 16384.
+   */
+  @WithDefault("1048576")
+  int flushMaxBatchBytes();
+
+  /**
+   * While flushes fail, how often the data plane asks its channel to connect to the control plane
+   * again (skipping gRPC's own reconnect backoff): the first flush goes out as soon as the channel
+   * is ready, not after a backoff chosen while the control plane was down.
+   */
+  @WithDefault("500ms")
+  Duration flushReconnectInterval();
+
+  /**
+   * Largest message accepted from the control plane, in bytes ({@code
+   * TOLLGATE_CONTROL_PLANE_MAX_INBOUND_BYTES}); gRPC's default would be 4 MiB.
+   */
+  @WithDefault("16777216")
+  int controlPlaneMaxInboundBytes();
+
   /** Largest accepted request body; larger ones are refused with 413. */
   @WithDefault("10485760")
   int maxRequestBodyBytes();

@@ -52,6 +52,7 @@ public final class FakeControlPlane {
   private final AtomicInteger failAfterApplying = new AtomicInteger();
   private final AtomicInteger failBeforeApplying = new AtomicInteger();
   private final AtomicInteger unauthenticatedCalls = new AtomicInteger();
+  private final AtomicInteger refuseAsInvalid = new AtomicInteger();
 
   private long revision = 1;
   private final Map<Long, User> users = new HashMap<>();
@@ -65,8 +66,14 @@ public final class FakeControlPlane {
 
   /** On a fixed port (0 = any), e.g. to stand in for a CP that restarts. */
   public FakeControlPlane(int port) {
+    this(port, 4 << 20);
+  }
+
+  /** On a fixed port (0 = any), refusing messages over {@code maxInboundBytes}. */
+  public FakeControlPlane(int port, int maxInboundBytes) {
     this.server =
         NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port))
+            .maxInboundMessageSize(maxInboundBytes)
             .addService(ServerInterceptors.intercept(new Config(), new RequireToken()))
             .addService(ServerInterceptors.intercept(new Usage(), new RequireToken()))
             .build();
@@ -184,6 +191,11 @@ public final class FakeControlPlane {
     failBeforeApplying.set(n);
   }
 
+  /** The next {@code n} Flush calls are refused for good: INVALID_ARGUMENT, nothing applied. */
+  public void refuseFlushesAsInvalid(int n) {
+    refuseAsInvalid.set(n);
+  }
+
   public List<FlushRequest> flushAttempts() {
     return new ArrayList<>(flushAttempts);
   }
@@ -271,6 +283,11 @@ public final class FakeControlPlane {
       flushAttempts.add(request);
       if (failBeforeApplying.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
         response.onError(io.grpc.Status.UNAVAILABLE.withDescription("refused").asException());
+        return;
+      }
+      if (refuseAsInvalid.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+        response.onError(
+            io.grpc.Status.INVALID_ARGUMENT.withDescription("refused for good").asException());
         return;
       }
       boolean duplicate;

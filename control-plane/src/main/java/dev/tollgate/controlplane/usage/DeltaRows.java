@@ -5,6 +5,7 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.function.ToLongFunction;
 import java.util.stream.IntStream;
@@ -15,31 +16,21 @@ import org.postgresql.PGConnection;
  * summed here (keeping the latest access time), because an {@code UPDATE … FROM} joined to two rows
  * for one id would apply only one of them. Data planes send each id once, so the summing path is
  * the rare one; detecting it costs a sort of the ids.
+ *
+ * <p>The counter columns are those of {@link UsageCounter}, in its order.
  */
 final class DeltaRows {
 
   final long[] ids;
-  final long[] requests;
-  final long[] success;
-  final long[] failure;
-  final long[] prompt;
-  final long[] completion;
-  final long[] total;
-  final long[] rateLimited;
-  final long[] estimated;
   final long[] lastAccess;
+
+  /** counters[c.ordinal()][row] for every {@link UsageCounter} c. */
+  private final long[][] counters;
 
   private DeltaRows(int n) {
     ids = new long[n];
-    requests = new long[n];
-    success = new long[n];
-    failure = new long[n];
-    prompt = new long[n];
-    completion = new long[n];
-    total = new long[n];
-    rateLimited = new long[n];
-    estimated = new long[n];
     lastAccess = new long[n];
+    counters = new long[UsageCounter.ALL.size()][n];
   }
 
   static <T> DeltaRows of(
@@ -90,66 +81,59 @@ final class DeltaRows {
   }
 
   private void add(int slot, Counters c) {
-    requests[slot] += c.getRequests();
-    success[slot] += c.getSuccessRequests();
-    failure[slot] += c.getFailureRequests();
-    prompt[slot] += c.getPromptTokens();
-    completion[slot] += c.getCompletionTokens();
-    total[slot] += c.getTotalTokens();
-    rateLimited[slot] += c.getRateLimitedRequests();
-    estimated[slot] += c.getEstimatedRequests();
+    for (UsageCounter counter : UsageCounter.ALL) {
+      counters[counter.ordinal()][slot] += counter.of(c);
+    }
   }
 
-  /** The sum of every row's value of each of the eight counters, in {@link #bindCounters} order. */
+  long value(UsageCounter counter, int slot) {
+    return counters[counter.ordinal()][slot];
+  }
+
   /** Ids whose total tokens grew in this batch: the ones whose quota_used moves. */
   long[] idsWithTokens() {
-    int n = 0;
-    for (long t : total) {
-      if (t > 0) {
-        n++;
-      }
-    }
-    long[] ids = new long[n];
-    for (int i = 0, j = 0; i < this.ids.length; i++) {
-      if (total[i] > 0) {
-        ids[j++] = this.ids[i];
-      }
-    }
-    return ids;
+    return IntStream.range(0, ids.length)
+        .filter(i -> value(UsageCounter.TOTAL_TOKENS, i) > 0)
+        .mapToLong(i -> ids[i])
+        .toArray();
   }
 
-  long[] sums() {
-    long[][] columns = columns();
-    long[] sums = new long[columns.length];
-    for (int c = 0; c < columns.length; c++) {
-      for (long value : columns[c]) {
-        sums[c] += value;
+  /**
+   * The sum over the rows whose id is not in {@code excluded} of each counter, in {@link
+   * UsageCounter} order.
+   */
+  long[] sums(Set<Long> excluded) {
+    long[] sums = new long[counters.length];
+    for (int row = 0; row < ids.length; row++) {
+      if (excluded.contains(ids[row])) {
+        continue;
+      }
+      for (int c = 0; c < counters.length; c++) {
+        sums[c] += counters[c][row];
       }
     }
     return sums;
   }
 
-  private long[][] columns() {
-    return new long[][] {
-      requests, success, failure, prompt, completion, total, rateLimited, estimated
-    };
-  }
-
-  /** Binds ids then the eight counters from parameter {@code first}; returns the next index. */
+  /** Binds ids then the counters from parameter {@code first}; returns the next index. */
   int bind(PreparedStatement statement, PGConnection pg, int first) throws SQLException {
     statement.setArray(first, pg.createArrayOf("int8", ids));
     return bindCounters(statement, pg, first + 1);
   }
 
   /**
-   * Binds the eight counter columns from parameter {@code first} (requests, success, failure,
-   * prompt, completion, total, rate-limited, estimated); returns the next index.
+   * Binds the counter columns, in {@link UsageCounter} order, from parameter {@code first}; returns
+   * the next index.
    */
   int bindCounters(PreparedStatement statement, PGConnection pg, int first) throws SQLException {
-    long[][] columns = columns();
-    for (int i = 0; i < columns.length; i++) {
-      statement.setArray(first + i, pg.createArrayOf("int8", columns[i]));
+    for (int i = 0; i < counters.length; i++) {
+      statement.setArray(first + i, pg.createArrayOf("int8", counters[i]));
     }
-    return first + columns.length;
+    return first + counters.length;
+  }
+
+  /** {@code n} int8[] parameters, for the arrays an unnest binds. */
+  static String arrays(int n) {
+    return String.join(", ", java.util.Collections.nCopies(n, "?::int8[]"));
   }
 }

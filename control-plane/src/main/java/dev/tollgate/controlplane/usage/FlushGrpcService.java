@@ -10,7 +10,10 @@ import io.smallrye.mutiny.Uni;
 import java.sql.SQLException;
 import org.jboss.logging.Logger;
 
-/** gRPC face of {@link UsageFlushService}: maps its outcomes to the statuses usage.proto names. */
+/**
+ * gRPC face of {@link UsageFlushService}: maps its outcomes to the statuses usage.proto names. The
+ * logs name the batch, counts and SQLSTATEs, never the content of an item.
+ */
 @GrpcService
 public class FlushGrpcService implements UsageService {
 
@@ -32,15 +35,23 @@ public class FlushGrpcService implements UsageService {
               FlushResponse.newBuilder()
                   .setDuplicate(outcome.duplicate())
                   .setAppliedSequence(outcome.appliedSequence())
+                  .setDeadLettered(outcome.deadLetters().size())
                   .build());
     } catch (InvalidFlushException e) {
+      // The instance id may be the invalid part: escaped and cut, it cannot forge log lines.
+      String instance = request.getDpInstanceId();
       LOG.warnf(
           "rejected flush %s/%d: %s",
-          request.getDpInstanceId(), request.getSequence(), e.getMessage());
+          DeadLetters.ascii(instance.substring(0, Math.min(instance.length(), 128))),
+          request.getSequence(),
+          e.getMessage());
       return Uni.createFrom()
           .failure(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
     } catch (SQLException e) {
-      LOG.errorf(e, "flush %s/%d failed", request.getDpInstanceId(), request.getSequence());
+      // Only transient failures get here (UsageFlushService); the data plane resends the batch.
+      LOG.errorf(
+          "flush %s/%d failed transiently (SQLSTATE %s); the data plane will resend it",
+          request.getDpInstanceId(), request.getSequence(), e.getSQLState());
       return Uni.createFrom()
           .failure(
               Status.UNAVAILABLE

@@ -1,9 +1,13 @@
 package dev.tollgate.controlplane.usage;
 
+import dev.tollgate.controlplane.usage.DeadLetter.Part;
+import dev.tollgate.controlplane.usage.DeadLetter.Reason;
+import dev.tollgate.controlplane.usage.FlushValidator.CheckedBatch;
 import dev.tollgate.proto.usage.v1.ConcurrencyAdjustment;
 import dev.tollgate.proto.usage.v1.ErrorEvent;
 import dev.tollgate.proto.usage.v1.FlushRequest;
 import dev.tollgate.proto.usage.v1.KeyDelta;
+import dev.tollgate.proto.usage.v1.ProviderKeyDelta;
 import dev.tollgate.proto.usage.v1.UsageBucket;
 import java.sql.Array;
 import java.sql.Connection;
@@ -14,8 +18,10 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.ToLongFunction;
 import java.util.stream.LongStream;
 import org.postgresql.PGConnection;
@@ -37,11 +43,22 @@ import org.postgresql.PGConnection;
  * row; where the order cannot come from the input (the groups, rolled up through an aggregate) an
  * explicit ordered lock is taken. A deadlock that still happens, against some other writer, is
  * retried by {@link UsageFlushService}.
+ *
+ * <p>Items naming a key or provider key the database does not have are not applied: the UPDATEs
+ * return the ids they found, a lookup finds the others, and the items naming a missing id become
+ * {@link DeadLetter}s, written in the same transaction as the rest ({@link DeadLetters}). Keys and
+ * provider keys are never deleted (only marked deleted), so an id found here stays there until the
+ * commit.
  */
 public final class FlushRepository {
 
-  /** What applying a batch did. */
-  public record Outcome(boolean duplicate, long appliedSequence) {}
+  /**
+   * What applying a batch did.
+   *
+   * @param deadLetters the parts kept in flush_dead_letter instead of applied (none for a
+   *     duplicate)
+   */
+  public record Outcome(boolean duplicate, long appliedSequence, List<DeadLetter> deadLetters) {}
 
   private static final String ADVANCE_LEDGER =
       """
@@ -65,14 +82,6 @@ public final class FlushRepository {
   private static final String PROVIDER_KEY_GROUPS =
       "SELECT id, group_id FROM provider_key WHERE id = ANY(?)";
 
-  private static final String MISSING_KEYS =
-      "SELECT x FROM unnest(?::int8[]) x WHERE NOT EXISTS (SELECT 1 FROM api_key WHERE id = x)"
-          + " ORDER BY x LIMIT 5";
-
-  private static final String MISSING_PROVIDER_KEYS =
-      "SELECT x FROM unnest(?::int8[]) x"
-          + " WHERE NOT EXISTS (SELECT 1 FROM provider_key WHERE id = x) ORDER BY x LIMIT 5";
-
   // See the class comment: joins follow the id-sorted arrays, so rows are locked in id order.
   private static final String JOIN_IN_INPUT_ORDER = "SET LOCAL enable_hashjoin = off";
 
@@ -90,24 +99,22 @@ public final class FlushRepository {
       """;
 
   // Ids are unique and sorted here (DeltaRows): UPDATE ... FROM would apply only one of two rows
-  // joined to the same id.
+  // joined to the same id. The ids it returns are the ones that exist.
   private static final String UPDATE_KEYS =
       """
       UPDATE api_key k
-         SET requests = k.requests + d.r,
-             success_requests = k.success_requests + d.s,
-             failure_requests = k.failure_requests + d.f,
-             prompt_tokens = k.prompt_tokens + d.p,
-             completion_tokens = k.completion_tokens + d.c,
-             total_tokens = k.total_tokens + d.t,
-             rate_limited_requests = k.rate_limited_requests + d.rl,
-             estimated_requests = k.estimated_requests + d.e,
-             quota_used = k.quota_used + d.t,
-             last_accessed_at = GREATEST(k.last_accessed_at, to_timestamp(NULLIF(d.a, 0)::float8 / 1000))
-        FROM unnest(?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::int8[],
-                    ?::int8[], ?::int8[], ?::int8[]) AS d(id, r, s, f, p, c, t, rl, e, a)
+         SET %s,
+             quota_used = k.quota_used + d.total_tokens,
+             last_accessed_at = GREATEST(k.last_accessed_at,
+                                         to_timestamp(NULLIF(d.last_access_ms, 0)::float8 / 1000))
+        FROM unnest(%s) AS d(id, %s, last_access_ms)
        WHERE k.id = d.id
-      """;
+      RETURNING k.id, k.user_id
+      """
+          .formatted(
+              UsageCounter.join("%1$s = k.%1$s + d.%1$s", ",\n             "),
+              DeltaRows.arrays(UsageCounter.ALL.size() + 2),
+              UsageCounter.join("%1$s", ", "));
 
   // Keys with a quota whose quota_used this batch advanced get a new config revision, so every data
   // plane receives the new quota_used with the next Watch message (within about a poll interval of
@@ -124,42 +131,29 @@ public final class FlushRepository {
        WHERE k.id = l.id
       """;
 
-  // Only when the batch has buckets: the tiers need each key's owner.
-  private static final String RETURNING_OWNERS = " RETURNING k.id, k.user_id";
+  private static final int PROVIDER_COLUMNS =
+      1 + UsageCounter.ALL.size() + ProviderDeltaRows.EXTRA_COUNTERS.length;
 
-  private static final String PROVIDER_COUNTERS =
-      """
-      ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::int8[],
-      ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::int8[]""";
-
-  private static final String PROVIDER_COUNTER_NAMES =
-      """
-      id, requests, success_requests, failure_requests, prompt_tokens, completion_tokens,
-      total_tokens, rate_limited_requests, estimated_requests, latency_ms_sum, upstream_429_rpm,
-      upstream_429_concurrency, upstream_429_unknown""";
+  private static final String PROVIDER_COLUMN_NAMES =
+      "id, " + UsageCounter.join("%1$s", ", ", ProviderDeltaRows.EXTRA_COUNTERS);
 
   private static final String PROVIDER_DELTAS =
       "SELECT * FROM unnest(%s, ?::int8[], ?::text[], ?::int8[], ?::int8[], ?::int8[]) AS u(%s,"
-              .formatted(PROVIDER_COUNTERS, PROVIDER_COUNTER_NAMES)
+              .formatted(DeltaRows.arrays(PROVIDER_COLUMNS), PROVIDER_COLUMN_NAMES)
           + " last_429_ms, last_429_kind, last_used_ms, learned_limit, learned_ms)";
 
   private static final String PROVIDER_COUNTERS_ONLY =
-      "SELECT * FROM unnest(%s) AS u(%s)".formatted(PROVIDER_COUNTERS, PROVIDER_COUNTER_NAMES);
+      "SELECT * FROM unnest(%s) AS u(%s)"
+          .formatted(DeltaRows.arrays(PROVIDER_COLUMNS), PROVIDER_COLUMN_NAMES);
 
-  private static final String ADD_PROVIDER_COUNTERS =
-      """
-         SET requests = %1$s.requests + d.requests,
-             success_requests = %1$s.success_requests + d.success_requests,
-             failure_requests = %1$s.failure_requests + d.failure_requests,
-             prompt_tokens = %1$s.prompt_tokens + d.prompt_tokens,
-             completion_tokens = %1$s.completion_tokens + d.completion_tokens,
-             total_tokens = %1$s.total_tokens + d.total_tokens,
-             rate_limited_requests = %1$s.rate_limited_requests + d.rate_limited_requests,
-             estimated_requests = %1$s.estimated_requests + d.estimated_requests,
-             latency_ms_sum = %1$s.latency_ms_sum + d.latency_ms_sum,
-             upstream_429_rpm = %1$s.upstream_429_rpm + d.upstream_429_rpm,
-             upstream_429_concurrency = %1$s.upstream_429_concurrency + d.upstream_429_concurrency,
-             upstream_429_unknown = %1$s.upstream_429_unknown + d.upstream_429_unknown""";
+  /** {@code SET} of every provider counter of the row aliased {@code table}, plus d's delta. */
+  private static String addProviderCounters(String table) {
+    return "   SET "
+        + UsageCounter.join(
+            "%1$s = " + table + ".%1$s + d.%1$s",
+            ",\n             ",
+            ProviderDeltaRows.EXTRA_COUNTERS);
+  }
 
   // The newest 429 wins, never moving backwards; last_used_at likewise (a data plane that does
   // not report it yet is taken to have used the key now). The learned limit is the newest
@@ -196,7 +190,7 @@ public final class FlushRepository {
        WHERE k.id = d.id
       RETURNING k.id, k.group_id
       """
-          .formatted(ADD_PROVIDER_COUNTERS.formatted("k"), PROVIDER_DELTAS);
+          .formatted(addProviderCounters("k"), PROVIDER_DELTAS);
 
   // A group's totals are the sum of its provider keys' deltas, rolled up in the same transaction.
   private static final String UPDATE_GROUPS =
@@ -204,23 +198,17 @@ public final class FlushRepository {
       UPDATE provider_group g
       %s
         FROM (SELECT pk.group_id AS id,
-                     sum(d.requests)::bigint AS requests,
-                     sum(d.success_requests)::bigint AS success_requests,
-                     sum(d.failure_requests)::bigint AS failure_requests,
-                     sum(d.prompt_tokens)::bigint AS prompt_tokens,
-                     sum(d.completion_tokens)::bigint AS completion_tokens,
-                     sum(d.total_tokens)::bigint AS total_tokens,
-                     sum(d.rate_limited_requests)::bigint AS rate_limited_requests,
-                     sum(d.estimated_requests)::bigint AS estimated_requests,
-                     sum(d.latency_ms_sum)::bigint AS latency_ms_sum,
-                     sum(d.upstream_429_rpm)::bigint AS upstream_429_rpm,
-                     sum(d.upstream_429_concurrency)::bigint AS upstream_429_concurrency,
-                     sum(d.upstream_429_unknown)::bigint AS upstream_429_unknown
+                     %s
                 FROM (%s) d JOIN provider_key pk ON pk.id = d.id
                GROUP BY pk.group_id) d
        WHERE g.id = d.id
       """
-          .formatted(ADD_PROVIDER_COUNTERS.formatted("g"), PROVIDER_COUNTERS_ONLY);
+          .formatted(
+              addProviderCounters("g"),
+              UsageCounter.join(
+                  "sum(d.%1$s)::bigint AS %1$s",
+                  ",\n                     ", ProviderDeltaRows.EXTRA_COUNTERS),
+              PROVIDER_COUNTERS_ONLY);
 
   // In the order the data plane made them (the contract's order), after the UPDATE above.
   private static final String INSERT_ADJUSTMENTS =
@@ -234,20 +222,11 @@ public final class FlushRepository {
       """;
 
   // Taken last, by every flush: the single row is then held only from here to the commit.
+  // quota_used grows by total tokens, as in UPDATE_KEYS.
   private static final String ADD_KEY_TOTALS =
-      """
-      UPDATE api_key_usage_totals
-         SET quota_used = quota_used + ?,
-             requests = requests + ?,
-             success_requests = success_requests + ?,
-             failure_requests = failure_requests + ?,
-             prompt_tokens = prompt_tokens + ?,
-             completion_tokens = completion_tokens + ?,
-             total_tokens = total_tokens + ?,
-             rate_limited_requests = rate_limited_requests + ?,
-             estimated_requests = estimated_requests + ?
-       WHERE id = 1
-      """;
+      "UPDATE api_key_usage_totals SET quota_used = quota_used + ?, "
+          + UsageCounter.join("%1$s = %1$s + ?", ", ")
+          + " WHERE id = 1";
 
   private static final String INSERT_ERRORS =
       """
@@ -261,16 +240,24 @@ public final class FlushRepository {
       """;
 
   /**
-   * Applies {@code batch} on {@code connection}, which must have auto-commit off; the caller
-   * commits, or rolls back on any exception.
+   * Checks {@code batch} ({@link FlushValidator}) and applies it on {@code connection}, which must
+   * have auto-commit off; the caller commits, or rolls back on any exception.
    *
-   * @throws InvalidFlushException when the batch names a key or provider key that does not exist
-   *     (the caller must roll back: the ledger has been advanced by then)
+   * @throws InvalidFlushException when the batch's envelope is invalid (nothing is applied)
    */
   public Outcome apply(Connection connection, FlushRequest batch) throws SQLException {
+    return apply(connection, FlushValidator.check(batch));
+  }
+
+  /**
+   * Applies the valid part of a checked batch and dead-letters the rest, on {@code connection}
+   * (auto-commit off; the caller commits, or rolls back on any exception).
+   */
+  Outcome apply(Connection connection, CheckedBatch checked) throws SQLException {
+    FlushRequest batch = checked.valid;
     Long advanced = advanceLedger(connection, batch);
     if (advanced == null) {
-      return new Outcome(true, lastSequence(connection, batch.getDpInstanceId()));
+      return new Outcome(true, lastSequence(connection, batch.getDpInstanceId()), List.of());
     }
     PGConnection pg = connection.unwrap(PGConnection.class);
     try (Statement statement = connection.createStatement()) {
@@ -279,7 +266,7 @@ public final class FlushRepository {
         statement.execute(AGGREGATE_IN_MEMORY);
       }
     }
-    boolean hasBuckets = batch.getBucketsCount() > 0;
+    List<DeadLetter> deadLetters = new ArrayList<>(checked.deadLetters);
 
     DeltaRows keys =
         DeltaRows.of(
@@ -289,12 +276,10 @@ public final class FlushRepository {
             KeyDelta::getLastAccessedAtUnixMs);
     Map<Long, Long> keyOwners = new HashMap<>();
     if (keys.ids.length > 0) {
-      try (PreparedStatement statement =
-          connection.prepareStatement(UPDATE_KEYS + (hasBuckets ? RETURNING_OWNERS : ""))) {
+      try (PreparedStatement statement = connection.prepareStatement(UPDATE_KEYS)) {
         int next = keys.bind(statement, pg, 1);
         statement.setArray(next, pg.createArrayOf("int8", keys.lastAccess));
-        long updated = hasBuckets ? collect(statement, keyOwners) : statement.executeUpdate();
-        requireAll(connection, pg, updated, keys.ids, MISSING_KEYS, KEY);
+        collect(statement, keyOwners);
       }
       long[] withTokens = keys.idsWithTokens();
       if (withTokens.length > 0) {
@@ -304,19 +289,16 @@ public final class FlushRepository {
         }
       }
     }
-    lookUpOthers(
-        connection,
-        pg,
+    Set<Long> unknownKeys = missing(keys.ids, keyOwners);
+    long[] otherKeys =
         others(
             keys.ids,
             batch.getBucketsList(),
             UsageBucket::getKeyId,
             batch.getErrorsList(),
-            ErrorEvent::getKeyId),
-        KEY_OWNERS,
-        MISSING_KEYS,
-        KEY,
-        keyOwners);
+            ErrorEvent::getKeyId);
+    lookUp(connection, pg, otherKeys, KEY_OWNERS, keyOwners);
+    unknownKeys.addAll(missing(otherKeys, keyOwners));
 
     ProviderDeltaRows providers =
         ProviderDeltaRows.of(batch.getProviderKeyDeltasList(), batch.getAdjustmentsList());
@@ -324,51 +306,200 @@ public final class FlushRepository {
     if (providers.ids().length > 0) {
       try (PreparedStatement statement = connection.prepareStatement(UPDATE_PROVIDER_KEYS)) {
         providers.bind(statement, pg, 1, true);
-        requireAll(
-            connection,
-            pg,
-            collect(statement, providerGroups),
-            providers.ids(),
-            MISSING_PROVIDER_KEYS,
-            PROVIDER_KEY);
+        collect(statement, providerGroups);
       }
       try (PreparedStatement lock = connection.prepareStatement(LOCK_GROUPS)) {
         lock.setArray(1, pg.createArrayOf("int8", providers.ids()));
         lock.executeQuery().close();
       }
+      // Rows of ids that do not exist join no provider_key and roll up to no group.
       try (PreparedStatement statement = connection.prepareStatement(UPDATE_GROUPS)) {
         providers.bind(statement, pg, 1, false);
         statement.executeUpdate();
       }
     }
-    lookUpOthers(
-        connection,
-        pg,
+    Set<Long> unknownProviderKeys = missing(providers.ids(), providerGroups);
+    long[] otherProviderKeys =
         others(
             providers.ids(),
             batch.getBucketsList(),
             UsageBucket::getProviderKeyId,
             batch.getErrorsList(),
-            ErrorEvent::getProviderKeyId),
-        PROVIDER_KEY_GROUPS,
-        MISSING_PROVIDER_KEYS,
-        PROVIDER_KEY,
-        providerGroups);
+            ErrorEvent::getProviderKeyId);
+    lookUp(connection, pg, otherProviderKeys, PROVIDER_KEY_GROUPS, providerGroups);
+    unknownProviderKeys.addAll(missing(otherProviderKeys, providerGroups));
 
-    ProviderKeyHealthReports.write(connection, pg, batch);
-    if (batch.getAdjustmentsCount() > 0) {
-      insertAdjustments(connection, pg, batch);
+    Unknown unknown = new Unknown(checked, unknownKeys, unknownProviderKeys, deadLetters);
+    unknown.keyDeltas(batch.getKeyDeltasList());
+    unknown.providerKeyDeltas(batch.getProviderKeyDeltasList());
+    List<ConcurrencyAdjustment> adjustments = unknown.adjustments(batch.getAdjustmentsList());
+    List<UsageBucket> buckets = unknown.buckets(batch.getBucketsList());
+    List<ErrorEvent> errors = unknown.errors(batch.getErrorsList());
+    ProviderKeyHealthReports.write(connection, pg, checked, deadLetters);
+
+    if (!adjustments.isEmpty()) {
+      insertAdjustments(connection, pg, batch.getDpInstanceId(), adjustments);
     }
-    if (hasBuckets) {
-      UsageTiers.write(connection, pg, batch.getBucketsList(), keyOwners, providerGroups);
+    if (!buckets.isEmpty()) {
+      UsageTiers.write(connection, pg, buckets, keyOwners, providerGroups);
     }
-    if (batch.getErrorsCount() > 0) {
-      insertErrors(connection, pg, batch);
+    if (!errors.isEmpty()) {
+      insertErrors(connection, pg, batch.getDpInstanceId(), errors);
     }
-    if (keys.ids.length > 0) {
-      addKeyTotals(connection, keys.sums());
+    if (keys.ids.length > unknownKeys.size()) {
+      addKeyTotals(connection, keys.sums(unknownKeys));
     }
-    return new Outcome(false, advanced);
+    DeadLetters.insert(connection, pg, batch, deadLetters);
+    return new Outcome(false, advanced, List.copyOf(deadLetters));
+  }
+
+  /**
+   * Records {@code batch} as applied without applying any of it: every part becomes a dead letter
+   * with {@code reason}. For a batch whose valid part the database refused for a reason retrying
+   * cannot cure, so that it does not block the batches after it.
+   */
+  Outcome deadLetterAll(Connection connection, FlushRequest batch, String detail)
+      throws SQLException {
+    FlushRequest envelope =
+        FlushRequest.newBuilder()
+            .setDpInstanceId(batch.getDpInstanceId())
+            .setSequence(batch.getSequence())
+            .build();
+    Long advanced = advanceLedger(connection, envelope);
+    if (advanced == null) {
+      return new Outcome(true, lastSequence(connection, batch.getDpInstanceId()), List.of());
+    }
+    List<DeadLetter> all = new ArrayList<>();
+    all(all, Part.KEY_DELTA, batch.getKeyDeltasList(), detail);
+    all(all, Part.PROVIDER_KEY_DELTA, batch.getProviderKeyDeltasList(), detail);
+    all(all, Part.ADJUSTMENT, batch.getAdjustmentsList(), detail);
+    all(all, Part.BUCKET, batch.getBucketsList(), detail);
+    all(all, Part.ERROR, batch.getErrorsList(), detail);
+    all(all, Part.PROVIDER_KEY_HEALTH, batch.getProviderKeyHealthList(), detail);
+    if (batch.getErrorsDropped() != 0) {
+      all.add(
+          new DeadLetter(
+              Part.ERRORS_DROPPED,
+              0,
+              Reason.APPLY_FAILED,
+              detail,
+              FlushRequest.newBuilder().setErrorsDropped(batch.getErrorsDropped()).build()));
+    }
+    DeadLetters.insert(connection, connection.unwrap(PGConnection.class), envelope, all);
+    return new Outcome(false, advanced, List.copyOf(all));
+  }
+
+  private static void all(
+      List<DeadLetter> into,
+      Part part,
+      List<? extends com.google.protobuf.Message> items,
+      String detail) {
+    for (int i = 0; i < items.size(); i++) {
+      into.add(new DeadLetter(part, i, Reason.APPLY_FAILED, detail, items.get(i)));
+    }
+  }
+
+  /**
+   * Sorts the items naming an unknown id out of the batch into dead letters, keeping the others in
+   * their order.
+   */
+  private static final class Unknown {
+    private final CheckedBatch checked;
+    private final Set<Long> keys;
+    private final Set<Long> providerKeys;
+    private final List<DeadLetter> deadLetters;
+
+    Unknown(
+        CheckedBatch checked,
+        Set<Long> keys,
+        Set<Long> providerKeys,
+        List<DeadLetter> deadLetters) {
+      this.checked = checked;
+      this.keys = keys;
+      this.providerKeys = providerKeys;
+      this.deadLetters = deadLetters;
+    }
+
+    void keyDeltas(List<KeyDelta> deltas) {
+      filter(Part.KEY_DELTA, "key_deltas", deltas, KeyDelta::getKeyId, d -> 0L);
+    }
+
+    void providerKeyDeltas(List<ProviderKeyDelta> deltas) {
+      filter(
+          Part.PROVIDER_KEY_DELTA,
+          "provider_key_deltas",
+          deltas,
+          d -> 0L,
+          ProviderKeyDelta::getProviderKeyId);
+    }
+
+    List<ConcurrencyAdjustment> adjustments(List<ConcurrencyAdjustment> adjustments) {
+      return filter(
+          Part.ADJUSTMENT,
+          "adjustments",
+          adjustments,
+          a -> 0L,
+          ConcurrencyAdjustment::getProviderKeyId);
+    }
+
+    List<UsageBucket> buckets(List<UsageBucket> buckets) {
+      return filter(
+          Part.BUCKET, "buckets", buckets, UsageBucket::getKeyId, UsageBucket::getProviderKeyId);
+    }
+
+    List<ErrorEvent> errors(List<ErrorEvent> errors) {
+      return filter(
+          Part.ERROR, "errors", errors, ErrorEvent::getKeyId, ErrorEvent::getProviderKeyId);
+    }
+
+    /** {@code items} without those naming an unknown id (0 = none named). */
+    private <T extends com.google.protobuf.Message> List<T> filter(
+        Part part,
+        String list,
+        List<T> items,
+        ToLongFunction<T> keyId,
+        ToLongFunction<T> providerKeyId) {
+      if (keys.isEmpty() && providerKeys.isEmpty()) {
+        return items;
+      }
+      List<T> known = new ArrayList<>(items.size());
+      for (int i = 0; i < items.size(); i++) {
+        T item = items.get(i);
+        long key = keyId.applyAsLong(item);
+        long providerKey = providerKeyId.applyAsLong(item);
+        int origin = checked.origin(part, i);
+        if (key != 0 && keys.contains(key)) {
+          deadLetters.add(
+              new DeadLetter(
+                  part,
+                  origin,
+                  Reason.UNKNOWN_KEY,
+                  list
+                      + "["
+                      + origin
+                      + "].key_id "
+                      + key
+                      + " is not an api key of this control plane",
+                  item));
+        } else if (providerKey != 0 && providerKeys.contains(providerKey)) {
+          deadLetters.add(
+              new DeadLetter(
+                  part,
+                  origin,
+                  Reason.UNKNOWN_PROVIDER_KEY,
+                  list
+                      + "["
+                      + origin
+                      + "].provider_key_id "
+                      + providerKey
+                      + " is not a provider key of this control plane",
+                  item));
+        } else {
+          known.add(item);
+        }
+      }
+      return known;
+    }
   }
 
   /** The new last sequence, or null when the batch was already applied. */
@@ -393,21 +524,26 @@ public final class FlushRepository {
     }
   }
 
-  /** Runs a statement answering (id, owner) rows into {@code into}; returns the row count. */
-  private static long collect(PreparedStatement statement, Map<Long, Long> into)
+  /** Runs a statement answering (id, owner) rows into {@code into}. */
+  private static void collect(PreparedStatement statement, Map<Long, Long> into)
       throws SQLException {
-    long count = 0;
     try (ResultSet rows = statement.executeQuery()) {
       while (rows.next()) {
         into.put(rows.getLong(1), rows.getLong(2));
-        count++;
       }
     }
-    return count;
   }
 
-  private static final String KEY = "api key key_id";
-  private static final String PROVIDER_KEY = "provider key provider_key_id";
+  /** The ids of {@code ids} that {@code found} has no entry for. */
+  private static Set<Long> missing(long[] ids, Map<Long, Long> found) {
+    Set<Long> missing = new HashSet<>();
+    for (long id : ids) {
+      if (!found.containsKey(id)) {
+        missing.add(id);
+      }
+    }
+    return missing;
+  }
 
   /**
    * Sorted distinct non-zero ids that buckets and error events name but {@code updated} (sorted)
@@ -427,63 +563,27 @@ public final class FlushRepository {
         .toArray();
   }
 
-  /** Reads (id, owner) of {@code ids} into {@code into}; rejects the batch if any is missing. */
-  private static void lookUpOthers(
-      Connection connection,
-      PGConnection pg,
-      long[] ids,
-      String lookupSql,
-      String missingSql,
-      String what,
-      Map<Long, Long> into)
+  /** Reads (id, owner) of those of {@code ids} that exist into {@code into}. */
+  private static void lookUp(
+      Connection connection, PGConnection pg, long[] ids, String lookupSql, Map<Long, Long> into)
       throws SQLException {
     if (ids.length == 0) {
       return;
     }
     try (PreparedStatement statement = connection.prepareStatement(lookupSql)) {
       statement.setArray(1, pg.createArrayOf("int8", ids));
-      requireAll(connection, pg, collect(statement, into), ids, missingSql, what);
+      collect(statement, into);
     }
   }
 
-  /**
-   * Rejects the batch when fewer than {@code ids.length} rows were found; the missing ids are
-   * looked up only then.
-   */
-  private static void requireAll(
+  private static void insertAdjustments(
       Connection connection,
       PGConnection pg,
-      long found,
-      long[] ids,
-      String missingSql,
-      String what)
+      String instance,
+      List<ConcurrencyAdjustment> adjustments)
       throws SQLException {
-    if (found == ids.length) {
-      return;
-    }
-    List<Long> missing = new ArrayList<>();
-    try (PreparedStatement statement = connection.prepareStatement(missingSql)) {
-      statement.setArray(1, pg.createArrayOf("int8", ids));
-      try (ResultSet rows = statement.executeQuery()) {
-        while (rows.next()) {
-          missing.add(rows.getLong(1));
-        }
-      }
-    }
-    long more = ids.length - found - missing.size();
-    throw new InvalidFlushException(
-        "unknown "
-            + what
-            + (ids.length - found > 1 ? "s " : " ")
-            + missing
-            + (more > 0 ? " and " + more + " more" : ""));
-  }
-
-  private static void insertAdjustments(Connection connection, PGConnection pg, FlushRequest batch)
-      throws SQLException {
-    List<ConcurrencyAdjustment> adjustments = batch.getAdjustmentsList();
     try (PreparedStatement statement = connection.prepareStatement(INSERT_ADJUSTMENTS)) {
-      statement.setString(1, batch.getDpInstanceId());
+      statement.setString(1, instance);
       statement.setArray(2, longs(pg, adjustments, ConcurrencyAdjustment::getProviderKeyId));
       statement.setArray(3, longs(pg, adjustments, ConcurrencyAdjustment::getAtUnixMs));
       statement.setArray(
@@ -497,7 +597,10 @@ public final class FlushRepository {
       statement.setArray(
           6,
           pg.createArrayOf(
-              "text", adjustments.stream().map(ConcurrencyAdjustment::getReason).toArray()));
+              "text",
+              adjustments.stream()
+                  .map(a -> FlushValidator.Kinds.ofAdjustment(a.getReason()))
+                  .toArray()));
       statement.setArray(
           7,
           pg.createArrayOf(
@@ -508,8 +611,7 @@ public final class FlushRepository {
 
   private static void addKeyTotals(Connection connection, long[] sums) throws SQLException {
     try (PreparedStatement statement = connection.prepareStatement(ADD_KEY_TOTALS)) {
-      // quota_used grows by total tokens, as in UPDATE_KEYS; then the counters in DeltaRows order.
-      statement.setLong(1, sums[5]);
+      statement.setLong(1, sums[UsageCounter.TOTAL_TOKENS.ordinal()]);
       for (int i = 0; i < sums.length; i++) {
         statement.setLong(i + 2, sums[i]);
       }
@@ -517,11 +619,11 @@ public final class FlushRepository {
     }
   }
 
-  private static void insertErrors(Connection connection, PGConnection pg, FlushRequest batch)
+  private static void insertErrors(
+      Connection connection, PGConnection pg, String instance, List<ErrorEvent> errors)
       throws SQLException {
-    List<ErrorEvent> errors = batch.getErrorsList();
     try (PreparedStatement statement = connection.prepareStatement(INSERT_ERRORS)) {
-      statement.setString(1, batch.getDpInstanceId());
+      statement.setString(1, instance);
       statement.setArray(2, longs(pg, errors, ErrorEvent::getOccurredAtUnixMs));
       statement.setArray(3, longs(pg, errors, ErrorEvent::getKeyId));
       statement.setArray(4, longs(pg, errors, ErrorEvent::getProviderKeyId));

@@ -20,6 +20,14 @@ import org.postgresql.PGConnection;
  */
 final class ProviderDeltaRows {
 
+  /**
+   * The counter columns only provider keys (and their groups) carry, after those of {@link
+   * UsageCounter}, in the order {@link #bind} binds them.
+   */
+  static final String[] EXTRA_COUNTERS = {
+    "latency_ms_sum", "upstream_429_rpm", "upstream_429_concurrency", "upstream_429_unknown"
+  };
+
   final DeltaRows counters;
   final long[] latencyMsSum;
   final long[] upstream429Rpm;
@@ -69,7 +77,7 @@ final class ProviderDeltaRows {
       rows.upstream429Unknown[i] += delta.getUpstream429Unknown();
       if (delta.getLast429AtUnixMs() > rows.last429AtMs[i]) {
         rows.last429AtMs[i] = delta.getLast429AtUnixMs();
-        rows.last429Kind[i] = delta.getLast429Kind();
+        rows.last429Kind[i] = FlushValidator.Kinds.of429(delta.getLast429Kind());
       }
     }
     for (ConcurrencyAdjustment adjustment : adjustments) {
@@ -93,13 +101,14 @@ final class ProviderDeltaRows {
   }
 
   /**
-   * Binds, from parameter {@code first}: ids, the eight counters, latency sum, the three 429
-   * counts; with {@code withState} also the last 429 (ms, kind), last use and learned limit (limit,
-   * ms). Returns the next index.
+   * Binds, from parameter {@code first}: ids, the counters, then {@link #EXTRA_COUNTERS}; with
+   * {@code withState} also the last 429 (ms, kind), last use and learned limit (limit, ms). Returns
+   * the next index.
    */
   int bind(PreparedStatement statement, PGConnection pg, int first, boolean withState)
       throws SQLException {
     int next = counters.bind(statement, pg, first);
+    // In EXTRA_COUNTERS order.
     long[][] columns = {latencyMsSum, upstream429Rpm, upstream429Concurrency, upstream429Unknown};
     for (long[] column : columns) {
       statement.setArray(next++, pg.createArrayOf("int8", column));

@@ -19,7 +19,7 @@ import java.util.Optional;
 import org.jboss.logging.Logger;
 
 /**
- * Deletes usage buckets and error events older than their retention ({@link
+ * Deletes usage buckets, error events and flush dead letters older than their retention ({@link
  * ControlPlaneConfig.Retention}), and provider key health reports too old to count ({@link
  * ControlPlaneConfig.ProviderHealth}).
  *
@@ -52,6 +52,7 @@ public class UsageRetentionJob {
     require(retention.hourBuckets(), Duration.ofDays(8), "hour-buckets");
     retention.dayBuckets().ifPresent(day -> require(day, Duration.ofDays(32), "day-buckets"));
     require(retention.errorEvents(), Duration.ofMinutes(1), "error-events");
+    require(retention.flushDeadLetters(), Duration.ofMinutes(1), "flush-dead-letters");
     if (retention.batchSize() < 1) {
       throw new IllegalArgumentException("tollgate.retention.batch-size must be >= 1");
     }
@@ -118,6 +119,9 @@ public class UsageRetentionJob {
     }
     targets.add(
         new Target("error_event", "occurred_at < ?", null, now.minus(retention.errorEvents())));
+    targets.add(
+        new Target(
+            "flush_dead_letter", "received_at < ?", null, now.minus(retention.flushDeadLetters())));
     // Reports older than that are no longer read (data planes that went away, or idle and healthy).
     targets.add(
         new Target("provider_key_health", "observed_at < ?", null, now.minus(healthMaxAge)));

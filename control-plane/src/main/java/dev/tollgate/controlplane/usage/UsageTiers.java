@@ -1,6 +1,5 @@
 package dev.tollgate.controlplane.usage;
 
-import dev.tollgate.proto.usage.v1.Counters;
 import dev.tollgate.proto.usage.v1.UsageBucket;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -24,31 +23,20 @@ import org.postgresql.PGConnection;
  */
 final class UsageTiers {
 
-  /** The counter columns every tier table has, in the order of the input arrays' aliases. */
-  private static final String[][] COUNTERS = {
-    {"requests", "r"},
-    {"success_requests", "s"},
-    {"failure_requests", "f"},
-    {"prompt_tokens", "p"},
-    {"completion_tokens", "c"},
-    {"total_tokens", "t"},
-    {"rate_limited_requests", "rl"},
-    {"estimated_requests", "e"},
-    {"latency_ms_sum", "l"},
-  };
+  /** The counter columns every tier table has: those of {@link UsageCounter}, then latency. */
+  private static final String LATENCY = "latency_ms_sum";
 
-  private static final String COLUMNS = join("%1$s", ", ");
-  private static final String VALUES = join("%2$s", ", ");
-  private static final String SUMS = join("sum(%2$s) AS %2$s", ", ");
-  private static final String ADD = join("%1$s = m.%1$s + EXCLUDED.%1$s", ",\n         ");
+  private static final String COLUMNS = UsageCounter.join("%1$s", ", ", LATENCY);
+  private static final String SUMS = UsageCounter.join("sum(%1$s) AS %1$s", ", ", LATENCY);
+  private static final String ADD =
+      UsageCounter.join("%1$s = m.%1$s + EXCLUDED.%1$s", ",\n         ", LATENCY);
 
   private static final String WRITE =
       """
       WITH u AS MATERIALIZED (
         SELECT * FROM unnest(?::int8[], ?::int8[], ?::int8[], ?::text[], ?::int8[], ?::int8[],
-                             ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::int8[],
-                             ?::int8[], ?::int8[], ?::int8[])
-               AS u(b, k, pk, model, uid, gid, r, s, f, p, c, t, rl, e, l)
+                             {arrays})
+               AS u(b, k, pk, model, uid, gid, {columns})
       ),
       minute AS (
         INSERT INTO usage_minute AS m (bucket_start, key_id, provider_key_id, model, {columns})
@@ -73,7 +61,8 @@ final class UsageTiers {
       failures AS (
         INSERT INTO usage_key_failure_hour AS m (bucket_start, key_id, failure_requests,
                rate_limited_requests)
-        SELECT to_timestamp(b - b % 3600), k, sum(f), sum(rl) FROM u WHERE f > 0
+        SELECT to_timestamp(b - b % 3600), k, sum(failure_requests), sum(rate_limited_requests)
+          FROM u WHERE failure_requests > 0
          GROUP BY b - b % 3600, k ORDER BY 1, 2
         ON CONFLICT (bucket_start, key_id) DO UPDATE
            SET failure_requests = m.failure_requests + EXCLUDED.failure_requests,
@@ -111,8 +100,9 @@ final class UsageTiers {
       ON CONFLICT (scope, subject, bucket_start) DO UPDATE
          SET {add}
       """
+          .replace("{arrays}", DeltaRows.arrays(UsageCounter.ALL.size() + 1))
           .replace("{columns}", COLUMNS)
-          .replace("{values}", VALUES)
+          .replace("{values}", COLUMNS)
           .replace("{sums}", SUMS)
           .replace("{add}", ADD);
 
@@ -186,28 +176,9 @@ final class UsageTiers {
   }
 
   private static UsageBucket sum(UsageBucket a, UsageBucket b) {
-    Counters x = a.getCounters();
-    Counters y = b.getCounters();
     return a.toBuilder()
-        .setCounters(
-            Counters.newBuilder()
-                .setRequests(x.getRequests() + y.getRequests())
-                .setSuccessRequests(x.getSuccessRequests() + y.getSuccessRequests())
-                .setFailureRequests(x.getFailureRequests() + y.getFailureRequests())
-                .setPromptTokens(x.getPromptTokens() + y.getPromptTokens())
-                .setCompletionTokens(x.getCompletionTokens() + y.getCompletionTokens())
-                .setTotalTokens(x.getTotalTokens() + y.getTotalTokens())
-                .setRateLimitedRequests(x.getRateLimitedRequests() + y.getRateLimitedRequests())
-                .setEstimatedRequests(x.getEstimatedRequests() + y.getEstimatedRequests()))
+        .setCounters(UsageCounter.sum(a.getCounters(), b.getCounters()))
         .setLatencyMsSum(a.getLatencyMsSum() + b.getLatencyMsSum())
         .build();
-  }
-
-  private static String join(String pattern, String separator) {
-    List<String> parts = new ArrayList<>();
-    for (String[] counter : COUNTERS) {
-      parts.add(pattern.formatted(counter[0], counter[1]));
-    }
-    return String.join(separator, parts);
   }
 }

@@ -2,12 +2,11 @@ package dev.tollgate.controlplane.stats;
 
 import static dev.tollgate.controlplane.admin.AdminApi.asOperator;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.nullValue;
 
 import dev.tollgate.controlplane.admin.AdminApi;
-import dev.tollgate.controlplane.usage.InvalidFlushException;
+import dev.tollgate.controlplane.usage.FlushRepository;
 import dev.tollgate.controlplane.usage.UsageFlushService;
 import dev.tollgate.proto.usage.v1.CircuitState;
 import dev.tollgate.proto.usage.v1.FlushRequest;
@@ -105,46 +104,55 @@ class ProviderKeyHealthTest {
   }
 
   @Test
-  void refusesABatchWithABadReportAndAppliesNoneOfIt() throws Exception {
+  void deadLettersABadReportAndKeepsTheRestOfItsBatch() throws Exception {
     long now = System.currentTimeMillis();
     ProviderKeyHealthReport open = report(first, CircuitState.CIRCUIT_STATE_OPEN, 0, 3, now);
     for (Object[] bad :
         new Object[][] {
           {
             open.toBuilder().setCircuitState(CircuitState.CIRCUIT_STATE_UNSPECIFIED),
-            "circuit_state"
+            "circuit_state",
+            "invalid"
           },
-          {open.toBuilder().setCircuitStateValue(9), "circuit_state"},
-          {open.toBuilder().setConsecutiveFailures(-1), "consecutive_failures"},
-          {open.toBuilder().setCooldownUntilUnixMs(-5), "cooldown_until_unix_ms"},
-          {open.toBuilder().setObservedAtUnixMs(0), "observed_at_unix_ms"},
-          {open.toBuilder().setProviderKeyId(0), "provider_key_id"},
-          {open.toBuilder().setProviderKeyId(Long.MAX_VALUE), "unknown provider key"},
+          {open.toBuilder().setCircuitStateValue(9), "circuit_state", "invalid"},
+          {open.toBuilder().setConsecutiveFailures(-1), "consecutive_failures", "invalid"},
+          {open.toBuilder().setCooldownUntilUnixMs(-5), "cooldown_until_unix_ms", "invalid"},
+          {open.toBuilder().setObservedAtUnixMs(0), "observed_at_unix_ms", "invalid"},
+          {open.toBuilder().setProviderKeyId(0), "provider_key_id", "invalid"},
+          {
+            open.toBuilder().setProviderKeyId(Long.MAX_VALUE),
+            "provider_key_id " + Long.MAX_VALUE,
+            "unknown_provider_key"
+          },
         }) {
-      // Given a batch with a good report and a bad one
+      // Given a batch with a good report of the second key and a bad one
       FlushRequest batch =
           batchA()
               .addProviderKeyHealth(report(second, CircuitState.CIRCUIT_STATE_OPEN, 0, 1, now))
               .addProviderKeyHealth((ProviderKeyHealthReport.Builder) bad[0])
               .build();
 
-      // When it is flushed, Then it is refused naming the problem
-      assertThatThrownBy(() -> flushes.apply(batch))
-          .isInstanceOf(InvalidFlushException.class)
-          .hasMessageContaining((String) bad[1]);
-      sequenceA--;
-    }
-    // and a key reported twice in one batch too
-    assertThatThrownBy(
-            () ->
-                flushes.apply(
-                    batchA().addProviderKeyHealth(open).addProviderKeyHealth(open).build()))
-        .isInstanceOf(InvalidFlushException.class)
-        .hasMessageContaining("reported twice");
+      // When it is flushed
+      FlushRepository.Outcome outcome = flushes.apply(batch);
 
-    // and nothing of them was kept
-    assertThat(providerKeyStats(second).getInt("health.data_planes")).isZero();
+      // Then the bad report is a dead letter naming the problem, and the good one is kept
+      assertThat(outcome.deadLetters()).hasSize(1);
+      assertThat(outcome.deadLetters().toString())
+          .contains("PROVIDER_KEY_HEALTH", "provider_key_health[1]", (String) bad[1])
+          .contains(((String) bad[2]).toUpperCase());
+      assertThat(providerKeyStats(second).getString("health.circuit_state")).isEqualTo("open");
+    }
+    // and the first key has no report
     assertThat(providerKeyStats(first).getInt("health.data_planes")).isZero();
+
+    // When a batch reports one key twice, Then the later report counts
+    flushes.apply(
+        batchA()
+            .addProviderKeyHealth(open)
+            .addProviderKeyHealth(
+                report(first, CircuitState.CIRCUIT_STATE_HALF_OPEN, 0, 4, now + 1))
+            .build());
+    assertThat(providerKeyStats(first).getString("health.circuit_state")).isEqualTo("half_open");
   }
 
   @Test

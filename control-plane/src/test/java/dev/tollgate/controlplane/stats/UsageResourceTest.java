@@ -294,7 +294,8 @@ class UsageResourceTest {
                     .setUpstream429Concurrency(2)
                     .setUpstream429Unknown(3)
                     .setLast429AtUnixMs(1_900_000_000_000L)
-                    .setLast429Kind("concurrency"))
+                    .setLast429Kind(
+                        dev.tollgate.proto.usage.v1.ThrottleKind.THROTTLE_KIND_CONCURRENCY))
             .build());
 
     // Then both read them back with rates and mean latency

@@ -62,19 +62,64 @@ class FlushGrpcServiceTest {
   }
 
   @Test
-  void answersInvalidArgumentNamingTheProblem() throws Exception {
+  void acknowledgesABatchWithAnInvalidPartSayingHowManyPartsItKeptAside() throws Exception {
+    // Given a batch whose only delta claims more successes than requests
     long[] keys = fixtures.keys(fixtures.user(), 1);
     Counters impossible = Counters.newBuilder().setRequests(1).setSuccessRequests(2).build();
+
+    // When it is flushed
+    FlushResponse response =
+        usage.flush(batch(instance, 1).addKeyDeltas(keyDelta(keys[0], impossible, 0)).build());
+
+    // Then it is acknowledged (the data plane moves on), with the part kept as a dead letter
+    assertThat(response.getDuplicate()).isFalse();
+    assertThat(response.getAppliedSequence()).isEqualTo(1);
+    assertThat(response.getDeadLettered()).isEqualTo(1);
+    assertThat(fixtures.counters("api_key", keys[0])).containsExactly(0, 0, 0, 0, 0, 0);
+    assertThat(fixtures.deadLetters(instance)).hasSize(1);
+  }
+
+  @Test
+  void acceptsABatchOfSeveralMebibytesFarOverTheOld256KibWall() throws Exception {
+    // Given 12,000 keys and a batch with a bucket per key under a 200-code-point model name
+    long[] keys = fixtures.keys(fixtures.user(), 12_000);
+    String model = "m".repeat(199) + "\u00e9";
+    FlushRequest.Builder batch = batch(instance, 1);
+    for (long key : keys) {
+      batch.addKeyDeltas(keyDelta(key, counters(1, 1, 1, 1), 0));
+      batch.addBuckets(
+          dev.tollgate.proto.usage.v1.UsageBucket.newBuilder()
+              .setBucketStartUnixS(1_700_000_040L)
+              .setKeyId(key)
+              .setModel(model)
+              .setCounters(counters(1, 1, 1, 1)));
+    }
+    FlushRequest request = batch.build();
+    assertThat(request.getSerializedSize()).isGreaterThan(2 << 20);
+
+    // When it is flushed, Then the control plane takes and applies it whole
+    FlushResponse response = usage.flush(request);
+    assertThat(response.getDeadLettered()).isZero();
+    assertThat(
+            fixtures.scalar("SELECT sum(requests) FROM usage_minute WHERE model = '" + model + "'"))
+        .isEqualTo(12_000);
+  }
+
+  @Test
+  void answersInvalidArgumentForAnInvalidEnvelope() throws Exception {
+    long[] keys = fixtures.keys(fixtures.user(), 1);
 
     assertThatThrownBy(
             () ->
                 usage.flush(
-                    batch(instance, 1).addKeyDeltas(keyDelta(keys[0], impossible, 0)).build()))
+                    batch(instance, 0)
+                        .addKeyDeltas(keyDelta(keys[0], counters(1, 1, 1, 1), 0))
+                        .build()))
         .isInstanceOfSatisfying(
             StatusRuntimeException.class,
             e -> {
               assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
-              assertThat(e.getStatus().getDescription()).contains("key_deltas[0]");
+              assertThat(e.getStatus().getDescription()).contains("sequence must be >= 1");
             });
     assertThat(fixtures.counters("api_key", keys[0])).containsExactly(0, 0, 0, 0, 0, 0);
   }

@@ -5,16 +5,18 @@ import static dev.tollgate.controlplane.usage.UsageFixtures.counters;
 import static dev.tollgate.controlplane.usage.UsageFixtures.keyDelta;
 import static dev.tollgate.controlplane.usage.UsageFixtures.providerDelta;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tollgate.proto.usage.v1.AdjustmentReason;
 import dev.tollgate.proto.usage.v1.ConcurrencyAdjustment;
 import dev.tollgate.proto.usage.v1.Counters;
 import dev.tollgate.proto.usage.v1.FlushRequest;
 import dev.tollgate.proto.usage.v1.ProviderKeyDelta;
+import dev.tollgate.proto.usage.v1.ThrottleKind;
 import dev.tollgate.proto.usage.v1.UsageBucket;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
+import java.util.Locale;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -163,7 +165,7 @@ class FlushProviderStateTest {
   }
 
   @Test
-  void rejectsAnAdjustmentOfAnUnknownProviderKeyAndAppliesNothing() throws Exception {
+  void deadLettersAnAdjustmentOfAnUnknownProviderKeyAndAppliesTheRest() throws Exception {
     long key = fixtures.keys(user, 1)[0];
     long unknown = fixtures.scalar("SELECT coalesce(max(id), 0) + 1000 FROM provider_key");
     FlushRequest bad =
@@ -173,10 +175,14 @@ class FlushProviderStateTest {
                 adjustment(T0, 2, 1, "concurrency_429").toBuilder().setProviderKeyId(unknown))
             .build();
 
-    assertThatThrownBy(() -> flushes.apply(bad))
-        .isInstanceOf(InvalidFlushException.class)
-        .hasMessageContaining("provider_key_id [" + unknown + "]");
-    assertThat(fixtures.counters("api_key", key)).containsExactly(0, 0, 0, 0, 0, 0);
+    flushes.apply(bad);
+
+    assertThat(fixtures.counters("api_key", key)).containsExactly(1, 1, 0, 1, 1, 2);
+    assertThat(fixtures.deadLetters(instance))
+        .containsExactly(
+            "adjustment/0/unknown_provider_key: adjustments[0].provider_key_id "
+                + unknown
+                + " is not a provider key of this control plane");
     assertThat(
             fixtures.scalar(
                 "SELECT count(*) FROM concurrency_adjustment WHERE provider_key_id = " + unknown))
@@ -184,12 +190,12 @@ class FlushProviderStateTest {
   }
 
   @Test
-  void rejectsInvalidStateNamingTheField() throws Exception {
+  void deadLettersInvalidStateNamingTheField() throws Exception {
     long key = fixtures.keys(user, 1)[0];
     ProviderKeyDelta good = state(counters(1, 0, 0, 0), 1, 1, 0, 0, T0, "rpm", T0);
     assertRejected(
         key,
-        b -> b.addAdjustments(adjustment(T0, 2, 1, "guess")),
+        b -> b.addAdjustments(adjustment(T0, 2, 1, "probe").toBuilder().setReasonValue(0)),
         "adjustments[0].reason must be one of");
     assertRejected(
         key, b -> b.addAdjustments(adjustment(T0, 2, 0, "probe")), "adjustments[0].new_limit");
@@ -201,12 +207,12 @@ class FlushProviderStateTest {
         "adjustments[0].utilisation");
     assertRejected(
         key,
-        b -> b.addProviderKeyDeltas(good.toBuilder().setLast429Kind("slow")),
+        b -> b.addProviderKeyDeltas(good.toBuilder().setLast429KindValue(7)),
         "provider_key_deltas[0].last_429_kind must be rpm, concurrency or unknown");
     assertRejected(
         key,
         b -> b.addProviderKeyDeltas(good.toBuilder().setLast429AtUnixMs(0)),
-        "provider_key_deltas[0].last_429_kind must be empty");
+        "provider_key_deltas[0].last_429_kind must be unspecified");
     assertRejected(
         key,
         b -> b.addProviderKeyDeltas(good.toBuilder().setLatencyMsSum(-1)),
@@ -225,7 +231,7 @@ class FlushProviderStateTest {
             b.addProviderKeyDeltas(
                 good.toBuilder()
                     .setCounters(counters(1, 0, 0, 0).toBuilder().setRateLimitedRequests(-1))),
-        "provider_key_deltas[0].counters must not be negative");
+        "provider_key_deltas[0].counters.rate_limited_requests must not be negative");
     assertRejected(
         key,
         b -> b.addProviderKeyDeltas(good.toBuilder().setCounters(limited(3, 2, 2, 0))),
@@ -240,15 +246,20 @@ class FlushProviderStateTest {
       long key, java.util.function.Consumer<FlushRequest.Builder> bad, String message)
       throws Exception {
     // Given an otherwise good batch with one bad part
+    String instance = "dp-" + UUID.randomUUID();
     FlushRequest.Builder batch =
         batch(instance, 1).addKeyDeltas(keyDelta(key, counters(1, 1, 1, 1), 0));
     bad.accept(batch);
+    long requestsBefore = fixtures.counters("api_key", key)[0];
 
-    // When it is applied, Then it is refused naming the field, and nothing of it is applied
-    assertThatThrownBy(() -> flushes.apply(batch.build()))
-        .isInstanceOf(InvalidFlushException.class)
-        .hasMessageContaining(message);
-    assertThat(fixtures.counters("api_key", key)).containsExactly(0, 0, 0, 0, 0, 0);
+    // When it is applied, Then the bad part is kept naming the field, nothing of it is applied,
+    // and the good part is
+    flushes.apply(batch.build());
+    assertThat(fixtures.deadLetters(instance))
+        .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+        .contains("/invalid: ")
+        .contains(message);
+    assertThat(fixtures.counters("api_key", key)[0]).isEqualTo(requestsBefore + 1);
     assertThat(fixtures.counters("provider_key", pk)).containsExactly(0, 0, 0, 0, 0, 0);
     assertThat(
             fixtures.scalar(
@@ -281,7 +292,7 @@ class FlushProviderStateTest {
         .setUpstream429Concurrency(concurrency)
         .setUpstream429Unknown(unknown)
         .setLast429AtUnixMs(last429)
-        .setLast429Kind(kind)
+        .setLast429Kind(ThrottleKind.valueOf("THROTTLE_KIND_" + kind.toUpperCase(Locale.ROOT)))
         .setLastUsedAtUnixMs(lastUsed)
         .build();
   }
@@ -292,7 +303,7 @@ class FlushProviderStateTest {
         .setAtUnixMs(at)
         .setOldLimit(from)
         .setNewLimit(to)
-        .setReason(reason)
+        .setReason(AdjustmentReason.valueOf("ADJUSTMENT_REASON_" + reason.toUpperCase(Locale.ROOT)))
         .setUtilisation(0.9)
         .build();
   }

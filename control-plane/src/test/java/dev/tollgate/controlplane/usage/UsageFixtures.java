@@ -87,6 +87,25 @@ final class UsageFixtures {
     }
   }
 
+  /** "part/index/reason: detail" of every dead letter of the instance, in the order written. */
+  java.util.List<String> deadLetters(String instance) throws SQLException {
+    java.util.List<String> rows = new java.util.ArrayList<>();
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement s =
+            c.prepareStatement(
+                "SELECT part, item_index, reason, detail FROM flush_dead_letter"
+                    + " WHERE dp_instance_id = ? ORDER BY id")) {
+      s.setString(1, instance);
+      try (ResultSet r = s.executeQuery()) {
+        while (r.next()) {
+          rows.add(
+              r.getString(1) + "/" + r.getInt(2) + "/" + r.getString(3) + ": " + r.getString(4));
+        }
+      }
+    }
+    return rows;
+  }
+
   private long insert(String sql) throws SQLException {
     return scalar(sql);
   }

@@ -136,7 +136,7 @@ class UsageFlushServiceTest {
   }
 
   @Test
-  void rejectsBatchWithMoreSuccessesThanRequestsAndAppliesNothing() throws Exception {
+  void appliesTheValidPartsAndDeadLettersADeltaWithMoreSuccessesThanRequests() throws Exception {
     // Given a batch whose second delta claims more successes than requests
     long[] keys = fixtures.keys(user, 2);
     Counters impossible = Counters.newBuilder().setRequests(1).setSuccessRequests(2).build();
@@ -146,33 +146,54 @@ class UsageFlushServiceTest {
             .addKeyDeltas(keyDelta(keys[1], impossible, 0))
             .build();
 
-    // When it is applied, Then it is rejected naming the field
-    assertThatThrownBy(() -> flushes.apply(bad))
-        .isInstanceOf(InvalidFlushException.class)
-        .hasMessageContaining("key_deltas[1]")
-        .hasMessageContaining("exceeds requests");
-    assertThat(fixtures.counters("api_key", keys[0])).containsExactly(0, 0, 0, 0, 0, 0);
+    // When it is applied
+    FlushRepository.Outcome outcome = flushes.apply(bad);
+
+    // Then the valid delta counts, the other is kept as a dead letter naming the field, and the
+    // batch is recorded as applied
+    assertThat(outcome.duplicate()).isFalse();
+    assertThat(outcome.deadLetters()).hasSize(1);
+    assertThat(fixtures.counters("api_key", keys[0])).containsExactly(1, 1, 0, 1, 1, 2);
+    assertThat(fixtures.counters("api_key", keys[1])).containsExactly(0, 0, 0, 0, 0, 0);
+    assertThat(fixtures.deadLetters(instance))
+        .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+        .startsWith("key_delta/1/invalid: key_deltas[1].counters")
+        .contains("exceeds requests");
     assertThat(
             fixtures.scalar(
-                "SELECT count(*) FROM flush_ledger WHERE dp_instance_id = '" + instance + "'"))
-        .isZero();
+                "SELECT last_sequence FROM flush_ledger WHERE dp_instance_id = '" + instance + "'"))
+        .isEqualTo(1);
   }
 
   @Test
-  void rejectsNegativeCounts() {
-    long[] keys = {1};
+  void deadLettersNegativeCounts() throws Exception {
+    long[] keys = fixtures.keys(user, 1);
     Counters negative = Counters.newBuilder().setRequests(1).setPromptTokens(-5).build();
-    assertThatThrownBy(
-            () ->
-                flushes.apply(
-                    batch(instance, 1).addKeyDeltas(keyDelta(keys[0], negative, 0)).build()))
-        .isInstanceOf(InvalidFlushException.class)
-        .hasMessageContaining("must not be negative");
+    flushes.apply(batch(instance, 1).addKeyDeltas(keyDelta(keys[0], negative, 0)).build());
+    assertThat(fixtures.deadLetters(instance))
+        .containsExactly(
+            "key_delta/0/invalid: key_deltas[0].counters.prompt_tokens must not be negative");
+    assertThat(fixtures.counters("api_key", keys[0])).containsExactly(0, 0, 0, 0, 0, 0);
   }
 
   @Test
-  void rejectsBatchNamingAnUnknownKeyAndAppliesNothingOfIt() throws Exception {
-    // Given a batch with one real key, one real provider key and one key that does not exist
+  void refusesAnInvalidEnvelopeWholeAndRecordsNothing() {
+    long[] keys = {1};
+    for (FlushRequest bad :
+        List.of(
+            batch("", 1).addKeyDeltas(keyDelta(keys[0], counters(1, 1, 1, 1), 0)).build(),
+            batch("dp-\u0000", 1).addKeyDeltas(keyDelta(keys[0], counters(1, 1, 1, 1), 0)).build(),
+            batch(instance, 0).addKeyDeltas(keyDelta(keys[0], counters(1, 1, 1, 1), 0)).build())) {
+      assertThatThrownBy(() -> flushes.apply(bad))
+          .isInstanceOf(InvalidFlushException.class)
+          .hasMessageMatching("(dp_instance_id|sequence) .*");
+    }
+  }
+
+  @Test
+  void appliesTheRestOfABatchNamingAnUnknownKeyAndDeadLettersWhatNamesIt() throws Exception {
+    // Given a batch with one real key, one real provider key and one key that does not exist (e.g.
+    // a key that vanished between a request and its flush), named by a delta, a bucket and an error
     long group = fixtures.group();
     long pk = fixtures.providerKey(group);
     long[] keys = fixtures.keys(user, 1);
@@ -182,33 +203,134 @@ class UsageFlushServiceTest {
             .addKeyDeltas(keyDelta(keys[0], counters(1, 1, 1, 1), 0))
             .addKeyDeltas(keyDelta(unknown, counters(1, 1, 1, 1), 0))
             .addProviderKeyDeltas(providerDelta(pk, counters(2, 2, 2, 2)))
+            .addBuckets(bucket(1_700_000_040L, unknown, pk, "gpt-4o-mini", counters(1, 1, 1, 1)))
+            .addBuckets(bucket(1_700_000_040L, keys[0], pk, "gpt-4o-mini", counters(1, 1, 1, 1)))
+            .addErrors(
+                ErrorEvent.newBuilder()
+                    .setOccurredAtUnixMs(1_700_000_040_000L)
+                    .setKeyId(unknown)
+                    .setStatusCode(502)
+                    .setErrorClass("upstream_5xx"))
             .build();
 
-    // When it is applied, Then it is rejected naming the id, and the same sequence stays free
-    assertThatThrownBy(() -> flushes.apply(bad))
-        .isInstanceOf(InvalidFlushException.class)
-        .hasMessageContaining("unknown api key key_id [" + unknown + "]");
-    assertThat(fixtures.counters("api_key", keys[0])).containsExactly(0, 0, 0, 0, 0, 0);
-    assertThat(fixtures.counters("provider_key", pk)).containsExactly(0, 0, 0, 0, 0, 0);
-    assertThat(fixtures.counters("provider_group", group)).containsExactly(0, 0, 0, 0, 0, 0);
-    assertThat(
-            flushes.apply(batch(instance, 1).addKeyDeltas(bad.getKeyDeltas(0)).build()).duplicate())
-        .isFalse();
+    // When it is applied
+    FlushRepository.Outcome outcome = flushes.apply(bad);
+
+    // Then everything naming the known ids is applied, the parts naming the unknown key are kept
+    assertThat(outcome.duplicate()).isFalse();
+    assertThat(fixtures.counters("api_key", keys[0])).containsExactly(1, 1, 0, 1, 1, 2);
+    assertThat(fixtures.counters("provider_key", pk)).containsExactly(2, 2, 0, 2, 2, 4);
+    assertThat(fixtures.counters("provider_group", group)).containsExactly(2, 2, 0, 2, 2, 4);
+    assertThat(fixtures.scalar("SELECT count(*) FROM usage_minute WHERE key_id = " + keys[0]))
+        .isEqualTo(1);
+    assertThat(fixtures.scalar("SELECT count(*) FROM usage_minute WHERE key_id = " + unknown))
+        .isZero();
+    assertThat(fixtures.scalar("SELECT count(*) FROM error_event WHERE key_id = " + unknown))
+        .isZero();
+    assertThat(fixtures.deadLetters(instance))
+        .containsExactlyInAnyOrder(
+            "key_delta/1/unknown_key: key_deltas[1].key_id "
+                + unknown
+                + " is not an api key of this control plane",
+            "bucket/0/unknown_key: buckets[0].key_id "
+                + unknown
+                + " is not an api key of this control plane",
+            "error/0/unknown_key: errors[0].key_id "
+                + unknown
+                + " is not an api key of this control plane");
   }
 
   @Test
-  void rejectsBucketNamingAnUnknownProviderKey() throws Exception {
+  void deadLettersABucketNamingAnUnknownProviderKey() throws Exception {
     long[] keys = fixtures.keys(user, 1);
     long unknown = fixtures.scalar("SELECT coalesce(max(id), 0) + 1000 FROM provider_key");
     FlushRequest bad =
         batch(instance, 1)
+            .addKeyDeltas(keyDelta(keys[0], counters(1, 1, 1, 1), 0))
             .addBuckets(
                 bucket(1_700_000_040L, keys[0], unknown, "gpt-4o-mini", counters(1, 1, 1, 1)))
             .build();
 
-    assertThatThrownBy(() -> flushes.apply(bad))
-        .isInstanceOf(InvalidFlushException.class)
-        .hasMessageContaining("provider_key_id [" + unknown + "]");
+    assertThat(flushes.apply(bad).deadLetters()).hasSize(1);
+    assertThat(fixtures.deadLetters(instance))
+        .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+        .startsWith("bucket/0/unknown_provider_key: buckets[0].provider_key_id " + unknown);
+    assertThat(fixtures.counters("api_key", keys[0])).containsExactly(1, 1, 0, 1, 1, 2);
+  }
+
+  @Test
+  void neverLetsANulInAModelReachPostgresqlAndKeepsTheItemEscaped() throws Exception {
+    // Given a bucket and an error whose model carries a NUL, next to a clean bucket
+    long[] keys = fixtures.keys(user, 1);
+    FlushRequest bad =
+        batch(instance, 1)
+            .addKeyDeltas(keyDelta(keys[0], counters(2, 1, 1, 1), 0))
+            .addBuckets(bucket(1_700_000_040L, keys[0], 0, "gpt\u0000x", counters(1, 0, 0, 0)))
+            .addBuckets(bucket(1_700_000_040L, keys[0], 0, "gpt-4o-mini", counters(1, 1, 1, 1)))
+            .addErrors(
+                ErrorEvent.newBuilder()
+                    .setOccurredAtUnixMs(1_700_000_040_000L)
+                    .setKeyId(keys[0])
+                    .setModel("gpt\u0000x")
+                    .setStatusCode(404)
+                    .setErrorClass("model_not_found")
+                    .setMessage("line one\nline two"))
+            .build();
+
+    // When it is applied
+    FlushRepository.Outcome outcome = flushes.apply(bad);
+
+    // Then the clean parts count, and the two others are dead letters whose raw item keeps the NUL
+    // as an escape
+    assertThat(outcome.deadLetters()).hasSize(2);
+    assertThat(fixtures.counters("api_key", keys[0])).containsExactly(2, 1, 1, 1, 1, 2);
+    assertThat(fixtures.scalar("SELECT count(*) FROM usage_minute WHERE key_id = " + keys[0]))
+        .isEqualTo(1);
+    assertThat(fixtures.deadLetters(instance))
+        .containsExactly(
+            "bucket/0/invalid: buckets[0].model contains the control character U+0000 at code"
+                + " point 3",
+            "error/0/invalid: errors[0].model contains the control character U+0000 at code"
+                + " point 3");
+    assertThat(
+            fixtures.scalar(
+                "SELECT count(*) FROM flush_dead_letter WHERE dp_instance_id = '"
+                    + instance
+                    + "' AND part = 'bucket' AND position('gpt\\u0000x' in item) > 0"))
+        .isEqualTo(1);
+  }
+
+  @Test
+  void keepsEveryPartOfABatchTheDatabaseRefusesAndRecordsItApplied() throws Exception {
+    // Given a batch that passes every rule but that the database refuses: a latency sum past
+    // bigint when added to what the provider key already has
+    long group = fixtures.group();
+    long pk = fixtures.providerKey(group);
+    long[] keys = fixtures.keys(user, 1);
+    fixtures.scalar(
+        "UPDATE provider_key SET latency_ms_sum = 9223372036854775000 WHERE id = "
+            + pk
+            + " RETURNING 1");
+    FlushRequest refused =
+        batch(instance, 1)
+            .addKeyDeltas(keyDelta(keys[0], counters(1, 1, 1, 1), 0))
+            .addProviderKeyDeltas(
+                providerDelta(pk, counters(1, 1, 1, 1)).toBuilder().setLatencyMsSum(10_000))
+            .build();
+
+    // When it is applied
+    FlushRepository.Outcome outcome = flushes.apply(refused);
+
+    // Then nothing of it is applied, both parts are dead letters, and the next batch goes through
+    assertThat(outcome.duplicate()).isFalse();
+    assertThat(outcome.deadLetters()).hasSize(2);
+    assertThat(fixtures.counters("api_key", keys[0])).containsExactly(0, 0, 0, 0, 0, 0);
+    assertThat(fixtures.deadLetters(instance))
+        .hasSize(2)
+        .allSatisfy(row -> assertThat(row).contains("/apply_failed: SQLSTATE 22003"));
+    flushes.apply(
+        batch(instance, 2).addKeyDeltas(keyDelta(keys[0], counters(1, 1, 1, 1), 0)).build());
+    assertThat(fixtures.counters("api_key", keys[0])).containsExactly(1, 1, 0, 1, 1, 2);
   }
 
   @Test

@@ -23,7 +23,10 @@ class UsageRetentionJobTest {
   @Inject UsageRetentionJob job;
   @Inject AgroalDataSource dataSource;
 
-  /** Defaults: minute buckets 48 h, hour buckets 90 d, day buckets kept, error events 7 d. */
+  /**
+   * Defaults: minute buckets 48 h, hour buckets 90 d, day buckets kept, error events 7 d, flush
+   * dead letters 30 d.
+   */
   private static final Map<String, Duration> KEPT =
       Map.of(
           "usage_minute", Duration.ofHours(48),
@@ -31,7 +34,8 @@ class UsageRetentionJobTest {
           "usage_hour", Duration.ofDays(90),
           "usage_scope_hour", Duration.ofDays(90),
           "usage_key_failure_hour", Duration.ofDays(90),
-          "error_event", Duration.ofDays(7));
+          "error_event", Duration.ofDays(7),
+          "flush_dead_letter", Duration.ofDays(30));
 
   @Test
   void deletesOnlyWhatIsOlderThanItsRetentionInBatches() throws Exception {
@@ -169,6 +173,13 @@ class UsageRetentionJobTest {
                   + ", g, 'm', 500, 'upstream_5xx', '', 1, 'r', 'dp' FROM generate_series(1, "
                   + n
                   + ") g";
+          case "flush_dead_letter" ->
+              "INSERT INTO flush_dead_letter (received_at, dp_instance_id, sequence, part,"
+                  + " item_index, reason, detail, item) SELECT "
+                  + time
+                  + ", 'dp', g, 'bucket', 0, 'invalid', 'd', '{}' FROM generate_series(1, "
+                  + n
+                  + ") g";
           default ->
               // The scope tiers: rows spread over every scope, as the job deletes scope by scope
               "INSERT INTO "
@@ -197,7 +208,12 @@ class UsageRetentionJobTest {
   }
 
   private long count(String table, Instant since, Instant until) throws Exception {
-    String column = table.equals("error_event") ? "occurred_at" : "bucket_start";
+    String column =
+        switch (table) {
+          case "error_event" -> "occurred_at";
+          case "flush_dead_letter" -> "received_at";
+          default -> "bucket_start";
+        };
     try (Connection c = dataSource.getConnection();
         Statement s = c.createStatement();
         var r =

@@ -8,6 +8,7 @@ import dev.tollgate.dataplane.routing.SharedLimitStore.Shared;
 import dev.tollgate.dataplane.usage.UpstreamAttempt.Throttle;
 import dev.tollgate.dataplane.usage.UsageMeter;
 import dev.tollgate.proto.config.v1.ProviderKey;
+import dev.tollgate.proto.usage.v1.AdjustmentReason;
 import dev.tollgate.proto.usage.v1.ConcurrencyAdjustment;
 import io.quarkus.runtime.Startup;
 import io.vertx.core.Vertx;
@@ -325,9 +326,21 @@ public class AdaptiveConcurrency {
             .setAtUnixMs(atMs)
             .setOldLimit(oldLimit)
             .setNewLimit(newLimit)
-            .setReason(reason)
+            .setReason(wireReason(reason))
             .setUtilisation(util)
             .build());
+  }
+
+  /** The contract's value for a reason named as in Redis and the logs. */
+  static AdjustmentReason wireReason(String reason) {
+    return switch (reason) {
+      case "concurrency_429" -> AdjustmentReason.ADJUSTMENT_REASON_CONCURRENCY_429;
+      case "unknown_429" -> AdjustmentReason.ADJUSTMENT_REASON_UNKNOWN_429;
+      case "increase" -> AdjustmentReason.ADJUSTMENT_REASON_INCREASE;
+      case "probe" -> AdjustmentReason.ADJUSTMENT_REASON_PROBE;
+      case "reset" -> AdjustmentReason.ADJUSTMENT_REASON_RESET;
+      default -> throw new IllegalArgumentException("no adjustment reason " + reason);
+    };
   }
 
   private void redisFailed(Throwable failure) {

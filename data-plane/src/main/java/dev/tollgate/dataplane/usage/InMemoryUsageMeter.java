@@ -16,6 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAccumulator;
 import java.util.concurrent.atomic.LongAdder;
@@ -43,10 +44,11 @@ import java.util.concurrent.atomic.LongAdder;
 @ApplicationScoped
 public class InMemoryUsageMeter implements UsageMeter {
 
-  private static final int MAX_MODEL_CHARS = 200;
-  private static final int MAX_MESSAGE_CHARS = 500;
+  /** Default of {@code tollgate.max-error-event-bytes-per-flush}. */
+  static final int DEFAULT_MAX_ERROR_EVENT_BYTES = 262_144;
 
   private final int maxErrorEvents;
+  private final int maxErrorEventBytes;
   private final AtomicReference<Accumulator> current;
 
   /**
@@ -57,12 +59,22 @@ public class InMemoryUsageMeter implements UsageMeter {
 
   @Inject
   InMemoryUsageMeter(DataPlaneConfig config) {
-    this(config.maxErrorEventsPerFlush());
+    this(config.maxErrorEventsPerFlush(), config.maxErrorEventBytesPerFlush());
   }
 
-  /** A meter keeping at most {@code maxErrorEvents} error events per batch. */
+  /** A meter keeping at most {@code maxErrorEvents} error events per drain. */
   public InMemoryUsageMeter(int maxErrorEvents) {
+    this(maxErrorEvents, DEFAULT_MAX_ERROR_EVENT_BYTES);
+  }
+
+  /**
+   * A meter keeping at most {@code maxErrorEvents} error events of at most {@code
+   * maxErrorEventBytes} serialised bytes in all per drain; the failures beyond are only counted, as
+   * errors_dropped.
+   */
+  public InMemoryUsageMeter(int maxErrorEvents, int maxErrorEventBytes) {
     this.maxErrorEvents = maxErrorEvents;
+    this.maxErrorEventBytes = maxErrorEventBytes;
     this.current = new AtomicReference<>(new Accumulator());
   }
 
@@ -73,7 +85,7 @@ public class InMemoryUsageMeter implements UsageMeter {
       accumulator.writers.enter();
       try {
         if (accumulator == current.get()) {
-          accumulator.add(outcome, maxErrorEvents);
+          accumulator.add(outcome, maxErrorEvents, maxErrorEventBytes);
           long tokens = outcome.usage().totalTokens();
           if (tokens != 0) {
             unflushedTokens.computeIfAbsent(outcome.keyId(), id -> new LongAdder()).add(tokens);
@@ -228,7 +240,7 @@ public class InMemoryUsageMeter implements UsageMeter {
       if (newest != 0) {
         delta
             .setLast429AtUnixMs(newest >>> 2)
-            .setLast429Kind(Throttle.values()[(int) (newest & 3)].wireName);
+            .setLast429Kind(Throttle.values()[(int) (newest & 3)].kind);
       }
       return delta;
     }
@@ -273,9 +285,10 @@ public class InMemoryUsageMeter implements UsageMeter {
     final ConcurrentHashMap<BucketKey, Cells> buckets = new ConcurrentHashMap<>();
     final ConcurrentLinkedQueue<ErrorEvent> errors = new ConcurrentLinkedQueue<>();
     final AtomicInteger errorCount = new AtomicInteger();
+    final AtomicLong errorBytes = new AtomicLong();
     final LongAdder errorsDropped = new LongAdder();
 
-    void add(RequestOutcome o, int maxErrorEvents) {
+    void add(RequestOutcome o, int maxErrorEvents, int maxErrorEventBytes) {
       Cells key = keys.computeIfAbsent(o.keyId(), id -> new Cells());
       key.add(o);
       key.lastAccessMs.accumulate(o.startedAtMs());
@@ -290,7 +303,7 @@ public class InMemoryUsageMeter implements UsageMeter {
             .cells
             .addTokens(o);
       }
-      String model = truncate(o.model(), MAX_MODEL_CHARS);
+      String model = WireText.clean(o.model(), WireText.MAX_MODEL);
       long minute = Math.floorDiv(o.startedAtMs(), 60_000L) * 60L;
       Cells bucket =
           buckets.computeIfAbsent(
@@ -298,8 +311,12 @@ public class InMemoryUsageMeter implements UsageMeter {
       bucket.add(o);
       bucket.latencyMs.add(o.latencyMs());
       if (!o.success()) {
-        if (errorCount.incrementAndGet() <= maxErrorEvents) {
-          errors.add(errorEvent(o));
+        // Bounded in number and in bytes: the batch carrying them must stay well under the
+        // control plane's inbound limit, whatever the clients and upstreams wrote.
+        ErrorEvent event = errorCount.incrementAndGet() <= maxErrorEvents ? errorEvent(o) : null;
+        if (event != null
+            && errorBytes.addAndGet(event.getSerializedSize()) <= maxErrorEventBytes) {
+          errors.add(event);
         } else {
           errorsDropped.increment();
         }
@@ -336,26 +353,21 @@ public class InMemoryUsageMeter implements UsageMeter {
     }
 
     private static ErrorEvent errorEvent(RequestOutcome o) {
+      String errorClass = WireText.clean(o.errorClass(), WireText.MAX_ERROR_CLASS);
       return ErrorEvent.newBuilder()
           .setOccurredAtUnixMs(o.startedAtMs())
           .setKeyId(o.keyId())
           .setProviderKeyId(o.providerKeyId())
           .setModel(
-              truncate(
-                  o.requestedModel().isEmpty() ? o.model() : o.requestedModel(), MAX_MODEL_CHARS))
+              WireText.clean(
+                  o.requestedModel().isEmpty() ? o.model() : o.requestedModel(),
+                  WireText.MAX_MODEL))
           .setStatusCode(o.status())
-          .setErrorClass(o.errorClass() == null ? "unknown" : o.errorClass())
-          .setMessage(truncate(o.message(), MAX_MESSAGE_CHARS))
+          .setErrorClass(errorClass.isEmpty() ? "unknown" : errorClass)
+          .setMessage(WireText.clean(o.message(), WireText.MAX_MESSAGE))
           .setLatencyMs(o.latencyMs())
-          .setRequestId(o.requestId() == null ? "" : o.requestId())
+          .setRequestId(WireText.clean(o.requestId(), WireText.MAX_REQUEST_ID))
           .build();
-    }
-
-    private static String truncate(String s, int max) {
-      if (s == null) {
-        return "";
-      }
-      return s.length() <= max ? s : s.substring(0, max);
     }
   }
 }

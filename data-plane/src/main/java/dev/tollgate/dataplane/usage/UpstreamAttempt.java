@@ -1,5 +1,7 @@
 package dev.tollgate.dataplane.usage;
 
+import dev.tollgate.proto.usage.v1.ThrottleKind;
+
 /**
  * One try of one upstream provider key for a client request. A request that fails over makes
  * several; each counts as a request of its provider key (so a provider key's failure rate and 429
@@ -19,16 +21,20 @@ public record UpstreamAttempt(
 
   /** Kinds of upstream 429, as the routing layer classifies them. */
   public enum Throttle {
-    NONE(""),
-    RPM("rpm"),
-    CONCURRENCY("concurrency"),
-    UNKNOWN("unknown");
+    NONE("", ThrottleKind.THROTTLE_KIND_UNSPECIFIED),
+    RPM("rpm", ThrottleKind.THROTTLE_KIND_RPM),
+    CONCURRENCY("concurrency", ThrottleKind.THROTTLE_KIND_CONCURRENCY),
+    UNKNOWN("unknown", ThrottleKind.THROTTLE_KIND_UNKNOWN);
 
-    /** The name in {@code ProviderKeyDelta.last_429_kind}. */
+    /** The name in metrics, logs and Redis, and the text the control plane stores. */
     public final String wireName;
 
-    Throttle(String wireName) {
+    /** The value of {@code ProviderKeyDelta.last_429_kind}. */
+    public final ThrottleKind kind;
+
+    Throttle(String wireName, ThrottleKind kind) {
       this.wireName = wireName;
+      this.kind = kind;
     }
   }
 

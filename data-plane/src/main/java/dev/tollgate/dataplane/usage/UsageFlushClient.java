@@ -32,4 +32,14 @@ public class UsageFlushClient {
   public void reconnectNow() {
     channel.reconnectNow();
   }
+
+  /** While flushes fail: have the channel try to connect now. Never blocks. */
+  public void connectNow() {
+    channel.connectNow();
+  }
+
+  /** Runs {@code listener} (on a gRPC thread; must not block) whenever the channel gets ready. */
+  public void whenReady(Runnable listener) {
+    channel.whenReady(listener);
+  }
 }

@@ -8,6 +8,7 @@ import dev.tollgate.bench.stub.StubUpstream;
 import dev.tollgate.dataplane.Eventually;
 import dev.tollgate.dataplane.RoutingTestProfile;
 import dev.tollgate.dataplane.TestRedis;
+import dev.tollgate.proto.usage.v1.AdjustmentReason;
 import dev.tollgate.proto.usage.v1.ConcurrencyAdjustment;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -122,10 +123,10 @@ class AdaptiveConcurrencyTest {
         () ->
             assertThat(adjustmentsOf(ADAPTIVE_KEY))
                 .extracting(ConcurrencyAdjustment::getReason)
-                .contains("concurrency_429"));
+                .contains(AdjustmentReason.ADJUSTMENT_REASON_CONCURRENCY_429));
     List<ConcurrencyAdjustment> decreases =
         adjustmentsOf(ADAPTIVE_KEY).stream()
-            .filter(a -> a.getReason().equals("concurrency_429"))
+            .filter(a -> a.getReason() == AdjustmentReason.ADJUSTMENT_REASON_CONCURRENCY_429)
             .toList();
     assertThat(decreases)
         .allSatisfy(
@@ -159,7 +160,7 @@ class AdaptiveConcurrencyTest {
     assertThat(after)
         .allSatisfy(
             a -> {
-              assertThat(a.getReason()).isEqualTo("increase");
+              assertThat(a.getReason()).isEqualTo(AdjustmentReason.ADJUSTMENT_REASON_INCREASE);
               assertThat(a.getNewLimit()).isEqualTo(a.getOldLimit() + 2);
             });
     assertThat(hget(ADAPTIVE_KEY, "limit"))
@@ -214,7 +215,7 @@ class AdaptiveConcurrencyTest {
                 .singleElement()
                 .satisfies(
                     a -> {
-                      assertThat(a.getReason()).isEqualTo("reset");
+                      assertThat(a.getReason()).isEqualTo(AdjustmentReason.ADJUSTMENT_REASON_RESET);
                       assertThat(a.getOldLimit()).isEqualTo(5);
                       assertThat(a.getNewLimit()).isEqualTo(10);
                     }));

@@ -8,6 +8,7 @@ import dev.tollgate.dataplane.config.ConfigReplica;
 import dev.tollgate.dataplane.usage.InMemoryUsageMeter;
 import dev.tollgate.proto.config.v1.ProviderKey;
 import dev.tollgate.proto.config.v1.Status;
+import dev.tollgate.proto.usage.v1.AdjustmentReason;
 import dev.tollgate.proto.usage.v1.ConcurrencyAdjustment;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.MultiMap;
@@ -98,7 +99,8 @@ class AdaptiveConcurrencyWithoutRedisTest {
                 .singleElement()
                 .satisfies(
                     a -> {
-                      assertThat(a.getReason()).isEqualTo("concurrency_429");
+                      assertThat(a.getReason())
+                          .isEqualTo(AdjustmentReason.ADJUSTMENT_REASON_CONCURRENCY_429);
                       assertThat(a.getOldLimit()).isEqualTo(10);
                       assertThat(a.getNewLimit()).isEqualTo(6);
                       assertThat(a.getUtilisation()).isEqualTo(0.8);
@@ -124,7 +126,8 @@ class AdaptiveConcurrencyWithoutRedisTest {
                 .first()
                 .satisfies(
                     a -> {
-                      assertThat(a.getReason()).isEqualTo("increase");
+                      assertThat(a.getReason())
+                          .isEqualTo(AdjustmentReason.ADJUSTMENT_REASON_INCREASE);
                       assertThat(a.getOldLimit()).isEqualTo(10);
                       assertThat(a.getNewLimit()).isEqualTo(12);
                     }));

@@ -8,11 +8,11 @@ import java.time.Duration;
 import java.util.Map;
 
 /** The data plane's real config mapping, built outside Quarkus with the defaults and overrides. */
-final class TestConfig {
+public final class TestConfig {
 
   private TestConfig() {}
 
-  static DataPlaneConfig with(Map<String, String> overrides) {
+  public static DataPlaneConfig with(Map<String, String> overrides) {
     SmallRyeConfig config =
         new SmallRyeConfigBuilder()
             .withMapping(DataPlaneConfig.class)

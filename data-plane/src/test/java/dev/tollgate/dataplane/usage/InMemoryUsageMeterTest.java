@@ -4,11 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tollgate.dataplane.upstream.TokenUsage;
 import dev.tollgate.dataplane.usage.UpstreamAttempt.Throttle;
+import dev.tollgate.proto.usage.v1.AdjustmentReason;
 import dev.tollgate.proto.usage.v1.ConcurrencyAdjustment;
 import dev.tollgate.proto.usage.v1.Counters;
 import dev.tollgate.proto.usage.v1.FlushRequest;
 import dev.tollgate.proto.usage.v1.KeyDelta;
 import dev.tollgate.proto.usage.v1.ProviderKeyDelta;
+import dev.tollgate.proto.usage.v1.ThrottleKind;
 import dev.tollgate.proto.usage.v1.UsageBucket;
 import java.util.ArrayList;
 import java.util.List;
@@ -202,9 +204,11 @@ class InMemoryUsageMeterTest {
             ProviderKeyDelta::getLastUsedAtUnixMs)
         .containsExactlyInAnyOrder(
             org.assertj.core.groups.Tuple.tuple(
-                7L, 1L, 0L, 1L, 0L, 1L, 3L, 1_000L, "concurrency", 1_000L),
-            org.assertj.core.groups.Tuple.tuple(8L, 1L, 0L, 0L, 0L, 0L, 4L, 0L, "", 1_010L),
-            org.assertj.core.groups.Tuple.tuple(9L, 1L, 1L, 0L, 15L, 0L, 20L, 0L, "", 1_020L));
+                7L, 1L, 0L, 1L, 0L, 1L, 3L, 1_000L, ThrottleKind.THROTTLE_KIND_CONCURRENCY, 1_000L),
+            org.assertj.core.groups.Tuple.tuple(
+                8L, 1L, 0L, 0L, 0L, 0L, 4L, 0L, ThrottleKind.THROTTLE_KIND_UNSPECIFIED, 1_010L),
+            org.assertj.core.groups.Tuple.tuple(
+                9L, 1L, 1L, 0L, 15L, 0L, 20L, 0L, ThrottleKind.THROTTLE_KIND_UNSPECIFIED, 1_020L));
   }
 
   @Test
@@ -238,7 +242,7 @@ class InMemoryUsageMeterTest {
 
     // Then
     assertThat(delta.getLast429AtUnixMs()).isEqualTo(2_000L);
-    assertThat(delta.getLast429Kind()).isEqualTo("rpm");
+    assertThat(delta.getLast429Kind()).isEqualTo(ThrottleKind.THROTTLE_KIND_RPM);
     assertThat(delta.getUpstream429Rpm()).isEqualTo(1);
     assertThat(delta.getUpstream429Unknown()).isEqualTo(1);
     assertThat(delta.getCounters().getRateLimitedRequests()).isEqualTo(2);
@@ -285,7 +289,7 @@ class InMemoryUsageMeterTest {
             .setAtUnixMs(1_000)
             .setOldLimit(10)
             .setNewLimit(8)
-            .setReason("concurrency_429")
+            .setReason(AdjustmentReason.ADJUSTMENT_REASON_CONCURRENCY_429)
             .setUtilisation(1.0)
             .build();
     ConcurrencyAdjustment second =
@@ -293,7 +297,7 @@ class InMemoryUsageMeterTest {
             .setAtUnixMs(2_000)
             .setOldLimit(8)
             .setNewLimit(10)
-            .setReason("increase")
+            .setReason(AdjustmentReason.ADJUSTMENT_REASON_INCREASE)
             .build();
 
     // When
