@@ -7,6 +7,12 @@
  * sequence is above the one recorded; a resent batch finds the row already advanced (after waiting
  * on its lock if the first delivery is still in flight) and applies nothing.
  *
+ * <p>No batch blocks the ones after it: every valid part of a batch is applied and every other part
+ * is kept in {@code flush_dead_letter} in the same transaction ({@link
+ * dev.tollgate.controlplane.usage.FlushValidator}, {@link
+ * dev.tollgate.controlplane.usage.DeadLetters}); only an invalid envelope is refused whole, and
+ * only transient database failures are answered as retryable.
+ *
  * <p>Concurrency: flushes from many replicas run at once on gRPC worker threads. Every transaction
  * locks the rows it updates table by table (api_key, provider_key, provider_group, the usage tiers,
  * then the single api_key_usage_totals row, last so it is held only until the commit) and, within a
