@@ -214,8 +214,12 @@ class ConfigStreamIT {
   }
 
   private long createKeyId(GatewayProcesses gateway) throws Exception {
+    ObjectNode small = JSON.createObjectNode().put("name", "small").put("platform", "openai");
+    small.putArray("models").add("gpt-4o-mini");
+    long group = post(gateway, "/admin/v1/provider-groups", small);
     long user = post(gateway, "/admin/v1/users", JSON.createObjectNode().put("name", "u"));
     ObjectNode body = JSON.createObjectNode().put("user_id", user).put("name", "k");
+    body.putArray("group_ids").add(group);
     JsonNode key =
         JSON.readTree(gateway.admin("POST", "/admin/v1/keys", JSON.writeValueAsString(body), 201));
     lastSecret = key.get("key").asText();
