@@ -28,9 +28,12 @@ import org.jboss.logging.Logger;
  *
  * <p>Threads: the poll runs on one dedicated scheduler thread and never blocks on a stream. Change
  * sets are read on the worker pool, at most one at a time per stream, and streams at the same
- * revision share one read. Emission per stream is serialized by its Mutiny emitter. A stream that
- * ends (client cancel, error, shutdown, {@code tollgate.watch.max-stream-age}) unsubscribes itself;
- * the age limit also ends streams whose cancel the HTTP/2 layer never reported.
+ * revision share one read. A change set is sent as the parts {@link ConfigRepository#changesAfter}
+ * cut it into, back to back; a stream so far behind that it would exceed {@code
+ * tollgate.watch.max-change-entities} is ended with OUT_OF_RANGE (the data plane reloads the
+ * snapshot). Emission per stream is serialized by its Mutiny emitter. A stream that ends (client
+ * cancel, error, shutdown, {@code tollgate.watch.max-stream-age}) unsubscribes itself; the age
+ * limit also ends streams whose cancel the HTTP/2 layer never reported.
  */
 @ApplicationScoped
 public class ConfigChangePoller {
