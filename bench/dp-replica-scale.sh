@@ -26,7 +26,7 @@ readonly SEED=42
 CP_JAR=$ROOT/control-plane/target/quarkus-app/quarkus-run.jar
 DP_JAR=$ROOT/data-plane/target/quarkus-app/quarkus-run.jar
 
-KEYS=1000000 USERS=10000 GROUPS=100 PK_PER_GROUP=10 REVOCATIONS=5 DP_HEAP=1536m
+KEYS=1000000 USERS=10000 NGROUPS=100 PK_PER_GROUP=10 REVOCATIONS=5 DP_HEAP=1536m
 
 log() { printf 'dp-replica-scale: %s\n' "$*" >&2; }
 die() {
@@ -39,7 +39,7 @@ while (($# > 0)); do
   case $1 in
     --keys) KEYS=${2:?}; shift 2 ;;
     --users) USERS=${2:?}; shift 2 ;;
-    --groups) GROUPS=${2:?}; shift 2 ;;
+    --groups) NGROUPS=${2:?}; shift 2 ;;
     --provider-keys-per-group) PK_PER_GROUP=${2:?}; shift 2 ;;
     --revocations) REVOCATIONS=${2:?}; shift 2 ;;
     --dp-heap) DP_HEAP=${2:?}; shift 2 ;;
@@ -68,12 +68,12 @@ if [[ ! -f $CP_JAR || ! -f $DP_JAR || ${REBUILD:-0} == 1 ]]; then
     -pl control-plane,data-plane -am package)
 fi
 
-seed_args=(--db "$DB" --keys "$KEYS" --users "$USERS" --groups "$GROUPS"
+seed_args=(--db "$DB" --keys "$KEYS" --users "$USERS" --groups "$NGROUPS"
   --provider-keys-per-group "$PK_PER_GROUP" --errors 1000 --minute-rows 1000 --hour-rows 1000)
 if "$ROOT/bench/admin-seed.sh" "${seed_args[@]}" --check 8>&-; then
   log "reusing $DB (already seeded with these parameters)"
 else
-  log "seeding $DB: $KEYS keys, $USERS users, $((GROUPS * PK_PER_GROUP)) provider keys…"
+  log "seeding $DB: $KEYS keys, $USERS users, $((NGROUPS * PK_PER_GROUP)) provider keys…"
   "$ROOT/bench/admin-seed.sh" "${seed_args[@]}" 8>&-
 fi
 
@@ -156,7 +156,7 @@ sorted=$(printf '%s\n' "${latencies[@]}" | sort -n | tr '\n' ' ')
 echo
 echo "| figure | measured | goal |"
 echo "|---|---|---|"
-echo "| keys / users / provider keys | $KEYS / $USERS / $((GROUPS * PK_PER_GROUP)) | |"
+echo "| keys / users / provider keys | $KEYS / $USERS / $((NGROUPS * PK_PER_GROUP)) | |"
 echo "| time to ready from cold start | $(awk "BEGIN {printf \"%.1f s\", $ready_ms / 1000}") | <= 30 s |"
 echo "| heap after full GC (-Xmx$DP_HEAP) | $heap_mib MiB | <= 1024 MiB |"
 echo "| revocation reaching the DP (${#latencies[@]} keys, sorted) | ${sorted% } ms | <= 2000 ms |"
