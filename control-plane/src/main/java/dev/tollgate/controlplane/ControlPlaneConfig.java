@@ -133,6 +133,29 @@ public interface ControlPlaneConfig {
      */
     @WithDefault("10m")
     Duration maxStreamAge();
+
+    /**
+     * Budget of one snapshot chunk or change-set part on the config stream, in serialized bytes
+     * ({@code TOLLGATE_WATCH_MESSAGE_BUDGET_BYTES}). Far below the data plane's inbound limit; an
+     * entity larger than the budget (none the admin API accepts) travels alone.
+     */
+    @WithDefault("1048576")
+    int messageBudgetBytes();
+
+    /**
+     * Most entities one Watch change set may carry ({@code TOLLGATE_WATCH_MAX_CHANGE_ENTITIES}); a
+     * data plane further behind is told to load a new snapshot, which streams in bounded memory,
+     * instead of the control plane holding a huge change set.
+     */
+    @WithDefault("100000")
+    int maxChangeEntities();
+
+    /**
+     * Longest a GetSnapshot stream may wait for the data plane to take the next chunk before the
+     * control plane gives up on it and frees its database transaction.
+     */
+    @WithDefault("60s")
+    Duration snapshotStallTimeout();
   }
 
   /** Provider keys' health as the data planes report it in their usage flushes. */

@@ -221,9 +221,23 @@ public interface DataPlaneConfig {
 
   /** The config replica fed by the control plane. */
   interface Replica {
-    /** Deadline of one ConfigService.GetSnapshot call. */
-    @WithDefault("10s")
+    /**
+     * Deadline of one ConfigService.GetSnapshot stream, begin to end ({@code
+     * TOLLGATE_REPLICA_SNAPSHOT_TIMEOUT}). A snapshot that began but has not ended by then is
+     * discarded as stuck and loaded again. A million keys take well under a minute.
+     */
+    @WithDefault("120s")
     Duration snapshotTimeout();
+
+    /**
+     * Largest config-stream message this replica accepts, in bytes ({@code
+     * TOLLGATE_REPLICA_MAX_INBOUND_MESSAGE_BYTES}). The control plane keeps its chunks near its
+     * message budget (1 MiB by default) and the admin API's field bounds keep any one entity well
+     * under 1 MiB, so 16 MiB leaves a wide margin; a larger message fails the stream as stuck
+     * ({@code message_too_large}) instead of being buffered.
+     */
+    @WithDefault("16777216")
+    int maxInboundMessageBytes();
 
     /**
      * A Watch stream silent for this long is presumed dead and reopened (the control plane sends a

@@ -7,7 +7,10 @@ import dev.tollgate.proto.config.v1.ConfigServiceGrpc;
 import dev.tollgate.proto.config.v1.GetSnapshotRequest;
 import dev.tollgate.proto.config.v1.ProviderGroup;
 import dev.tollgate.proto.config.v1.ProviderKey;
-import dev.tollgate.proto.config.v1.Snapshot;
+import dev.tollgate.proto.config.v1.SnapshotBegin;
+import dev.tollgate.proto.config.v1.SnapshotChunk;
+import dev.tollgate.proto.config.v1.SnapshotEnd;
+import dev.tollgate.proto.config.v1.SnapshotPart;
 import dev.tollgate.proto.config.v1.Status;
 import dev.tollgate.proto.config.v1.User;
 import dev.tollgate.proto.config.v1.WatchRequest;
@@ -135,7 +138,12 @@ public final class FakeControlPlane {
     synchronized (this) {
       keys.put(key.getId(), key);
       revision++;
-      change = ConfigChange.newBuilder().setRevision(revision).addKeys(key).build();
+      change =
+          ConfigChange.newBuilder()
+              .setAfterRevision(revision - 1)
+              .setRevision(revision)
+              .addKeys(key)
+              .build();
     }
     for (StreamObserver<ConfigChange> watcher : watchers) {
       synchronized (watcher) {
@@ -150,7 +158,12 @@ public final class FakeControlPlane {
     synchronized (this) {
       providerKeys.put(providerKey.getId(), providerKey);
       revision++;
-      change = ConfigChange.newBuilder().setRevision(revision).addProviderKeys(providerKey).build();
+      change =
+          ConfigChange.newBuilder()
+              .setAfterRevision(revision - 1)
+              .setRevision(revision)
+              .addProviderKeys(providerKey)
+              .build();
     }
     for (StreamObserver<ConfigChange> watcher : watchers) {
       synchronized (watcher) {
@@ -167,14 +180,30 @@ public final class FakeControlPlane {
     return watchers.size();
   }
 
-  private synchronized Snapshot snapshot() {
-    return Snapshot.newBuilder()
-        .setRevision(revision)
-        .addAllUsers(users.values())
-        .addAllKeys(keys.values())
-        .addAllProviderGroups(groups.values())
-        .addAllProviderKeys(providerKeys.values())
-        .build();
+  /** The whole configuration as the parts of one GetSnapshot stream (a single chunk). */
+  private synchronized List<SnapshotPart> snapshot() {
+    SnapshotChunk chunk =
+        SnapshotChunk.newBuilder()
+            .addAllUsers(users.values())
+            .addAllKeys(keys.values())
+            .addAllProviderGroups(groups.values())
+            .addAllProviderKeys(providerKeys.values())
+            .build();
+    return List.of(
+        SnapshotPart.newBuilder()
+            .setBegin(SnapshotBegin.newBuilder().setRevision(revision))
+            .build(),
+        SnapshotPart.newBuilder().setChunk(chunk).build(),
+        SnapshotPart.newBuilder()
+            .setEnd(
+                SnapshotEnd.newBuilder()
+                    .setRevision(revision)
+                    .setUsers(users.size())
+                    .setKeys(keys.size())
+                    .setProviderGroups(groups.size())
+                    .setProviderKeys(providerKeys.size())
+                    .setChunks(1))
+            .build());
   }
 
   // --- usage -----------------------------------------------------------------------------------
@@ -257,8 +286,8 @@ public final class FakeControlPlane {
 
   private final class Config extends ConfigServiceGrpc.ConfigServiceImplBase {
     @Override
-    public void getSnapshot(GetSnapshotRequest request, StreamObserver<Snapshot> response) {
-      response.onNext(snapshot());
+    public void getSnapshot(GetSnapshotRequest request, StreamObserver<SnapshotPart> response) {
+      snapshot().forEach(response::onNext);
       response.onCompleted();
     }
 
@@ -272,7 +301,11 @@ public final class FakeControlPlane {
       // one.
       ((ServerCallStreamObserver<ConfigChange>) response)
           .setOnCancelHandler(() -> watchers.remove(response));
-      response.onNext(ConfigChange.newBuilder().setRevision(current).build());
+      response.onNext(
+          ConfigChange.newBuilder()
+              .setAfterRevision(request.getAfterRevision())
+              .setRevision(current)
+              .build());
       watchers.add(response);
     }
   }

@@ -3,12 +3,14 @@ package dev.tollgate.controlplane.config;
 import dev.tollgate.controlplane.ControlPlaneConfig;
 import dev.tollgate.proto.config.v1.ConfigChange;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.smallrye.mutiny.subscription.MultiEmitter;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
@@ -26,9 +28,12 @@ import org.jboss.logging.Logger;
  *
  * <p>Threads: the poll runs on one dedicated scheduler thread and never blocks on a stream. Change
  * sets are read on the worker pool, at most one at a time per stream, and streams at the same
- * revision share one read. Emission per stream is serialized by its Mutiny emitter. A stream that
- * ends (client cancel, error, shutdown, {@code tollgate.watch.max-stream-age}) unsubscribes itself;
- * the age limit also ends streams whose cancel the HTTP/2 layer never reported.
+ * revision share one read. A change set is sent as the parts {@link ConfigRepository#changesAfter}
+ * cut it into, back to back; a stream so far behind that it would exceed {@code
+ * tollgate.watch.max-change-entities} is ended with OUT_OF_RANGE (the data plane reloads the
+ * snapshot). Emission per stream is serialized by its Mutiny emitter. A stream that ends (client
+ * cancel, error, shutdown, {@code tollgate.watch.max-stream-age}) unsubscribes itself; the age
+ * limit also ends streams whose cancel the HTTP/2 layer never reported.
  */
 @ApplicationScoped
 public class ConfigChangePoller {
@@ -42,12 +47,14 @@ public class ConfigChangePoller {
   private final long pollMillis;
   private final long heartbeatNanos;
   private final long maxStreamAgeNanos;
+  private final int budgetBytes;
+  private final int maxChangeEntities;
   private final Set<Subscription> subscriptions = ConcurrentHashMap.newKeySet();
   private final Executor workers = Infrastructure.getDefaultWorkerPool();
   private ScheduledExecutorService scheduler;
 
   /** The latest change set read, reused by every stream that asks for the same range. */
-  private ConfigChange sharedChange;
+  private List<ConfigChange> sharedChange;
 
   private long sharedAfter = -1;
 
@@ -56,6 +63,8 @@ public class ConfigChangePoller {
     this.pollMillis = config.watch().pollInterval().toMillis();
     this.heartbeatNanos = config.watch().heartbeatInterval().toNanos();
     this.maxStreamAgeNanos = config.watch().maxStreamAge().toNanos();
+    this.budgetBytes = config.watch().messageBudgetBytes();
+    this.maxChangeEntities = config.watch().maxChangeEntities();
   }
 
   void start(@Observes StartupEvent event) {
@@ -114,15 +123,19 @@ public class ConfigChangePoller {
     }
   }
 
-  private synchronized ConfigChange sharedChangesAfter(long afterRevision, long atLeastRevision)
-      throws Exception {
+  private synchronized List<ConfigChange> sharedChangesAfter(
+      long afterRevision, long atLeastRevision) throws Exception {
     if (sharedChange == null
         || sharedAfter != afterRevision
-        || sharedChange.getRevision() < atLeastRevision) {
-      sharedChange = repository.changesAfter(afterRevision);
+        || sharedChange.get(0).getRevision() < atLeastRevision) {
+      sharedChange = repository.changesAfter(afterRevision, budgetBytes, maxChangeEntities);
       sharedAfter = afterRevision;
     }
     return sharedChange;
+  }
+
+  private static StatusRuntimeException tooFarBehind(ConfigRepository.ChangeSetTooLarge e) {
+    return Status.OUT_OF_RANGE.withDescription(e.getMessage()).asRuntimeException();
   }
 
   private final class Subscription {
@@ -143,8 +156,9 @@ public class ConfigChangePoller {
 
     void sendFirst() {
       try {
-        ConfigChange first = repository.changesAfter(sentRevision);
-        if (first.getRevision() < sentRevision) {
+        List<ConfigChange> first =
+            repository.changesAfter(sentRevision, budgetBytes, maxChangeEntities);
+        if (first.get(0).getRevision() < sentRevision) {
           // The data plane knows a revision this database never reached (restored from a
           // backup?): "changes after" would silently miss everything, so it must reload.
           emitter.fail(
@@ -153,12 +167,14 @@ public class ConfigChangePoller {
                       "after_revision "
                           + sentRevision
                           + " is ahead of the control plane's revision "
-                          + first.getRevision()
+                          + first.get(0).getRevision()
                           + "; load a new snapshot")
                   .asRuntimeException());
           return;
         }
         send(first);
+      } catch (ConfigRepository.ChangeSetTooLarge e) {
+        emitter.fail(tooFarBehind(e));
       } catch (Exception e) {
         LOG.warnf("Cannot read config changes for a new Watch stream: %s", e.toString());
         emitter.fail(
@@ -188,6 +204,8 @@ public class ConfigChangePoller {
             () -> {
               try {
                 send(sharedChangesAfter(after, revision));
+              } catch (ConfigRepository.ChangeSetTooLarge e) {
+                emitter.fail(tooFarBehind(e));
               } catch (Exception e) {
                 // Retried on the next poll: sentRevision did not move.
                 LOG.warnf("Cannot read config changes after %d: %s", after, e.toString());
@@ -196,14 +214,22 @@ public class ConfigChangePoller {
               }
             });
       } else if (now - sentAtNanos >= heartbeatNanos) {
-        send(ConfigChange.newBuilder().setRevision(sentRevision).build());
+        send(
+            List.of(
+                ConfigChange.newBuilder()
+                    .setRevision(sentRevision)
+                    .setAfterRevision(sentRevision)
+                    .build()));
       }
     }
 
-    private void send(ConfigChange change) {
-      sentRevision = change.getRevision();
+    /** Sends the parts of one change set, in order; they share one revision. */
+    private void send(List<ConfigChange> parts) {
+      sentRevision = parts.get(0).getRevision();
       sentAtNanos = System.nanoTime();
-      emitter.emit(change);
+      for (ConfigChange part : parts) {
+        emitter.emit(part);
+      }
     }
   }
 }

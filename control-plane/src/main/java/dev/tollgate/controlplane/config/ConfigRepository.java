@@ -7,7 +7,8 @@ import dev.tollgate.proto.config.v1.ApiKey;
 import dev.tollgate.proto.config.v1.ConfigChange;
 import dev.tollgate.proto.config.v1.ProviderGroup;
 import dev.tollgate.proto.config.v1.ProviderKey;
-import dev.tollgate.proto.config.v1.Snapshot;
+import dev.tollgate.proto.config.v1.SnapshotChunk;
+import dev.tollgate.proto.config.v1.SnapshotEnd;
 import dev.tollgate.proto.config.v1.Status;
 import dev.tollgate.proto.config.v1.User;
 import dev.tollgate.proto.config.v1.UserGroupLimit;
@@ -21,8 +22,11 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.OffsetDateTime;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
+import java.util.function.LongConsumer;
 import javax.sql.DataSource;
 
 /**
@@ -47,6 +51,20 @@ public class ConfigRepository {
           + " ARRAY(SELECT g.group_id FROM api_key_group g WHERE g.key_id = k.id"
           + " ORDER BY g.group_id) AS group_ids"
           + " FROM api_key k";
+
+  /**
+   * Live keys with their group ids, in one pass: both sides are read in key id order (primary key
+   * indexes), so PostgreSQL can merge them and aggregate as it goes instead of running a sub-query
+   * per key.
+   */
+  private static final String SNAPSHOT_KEYS =
+      "SELECT k.id, k.user_id, k.token_hash, k.status, k.expires_at, k.quota_limit, k.quota_used,"
+          + " k.rpm_limit, k.concurrency_limit, k.tpm_limit, k.allowed_models, k.ip_allow, k.ip_deny,"
+          + " COALESCE(g.group_ids, '{}') AS group_ids"
+          + " FROM api_key k LEFT JOIN (SELECT key_id, array_agg(group_id ORDER BY group_id)"
+          + " AS group_ids FROM api_key_group GROUP BY key_id) g ON g.key_id = k.id"
+          + " WHERE k.status <> 'revoked' ORDER BY k.id";
+
   private static final String GROUPS =
       "SELECT id, name, platform, models, model_mapping::text AS model_mapping, status, rpm_limit,"
           + " fallback_group_id FROM provider_group";
@@ -79,72 +97,152 @@ public class ConfigRepository {
   }
 
   /**
-   * Everything a data plane serves from. Revoked keys and deleted users, groups and provider keys
-   * are left out: they can never serve again. So are overrides that were cleared (NULL).
+   * Streams everything a data plane serves from, at one revision, into {@code chunker}: {@code
+   * begin} gets the revision first, then the chunker receives every entity (and hands out chunks as
+   * they fill), and the returned totals close the stream. Revoked keys and deleted users, groups
+   * and provider keys are left out: they can never serve again. So are overrides that were cleared
+   * (NULL).
+   *
+   * <p>Rows come from server-side cursors in one REPEATABLE READ transaction, so memory does not
+   * grow with the table sizes; keys and their group bindings are read in one ordered pass (a merge
+   * of two index scans) rather than one sub-query per key.
    */
-  public Snapshot snapshot() throws SQLException {
+  public SnapshotEnd snapshot(LongConsumer begin, ConfigChunker chunker) throws SQLException {
     return inReadOnlySnapshot(
         connection -> {
-          var snapshot = Snapshot.newBuilder().setRevision(readRevision(connection));
+          long revision = readRevision(connection);
+          begin.accept(revision);
           String live = " WHERE status <> 'deleted'";
-          select(connection, USERS + live, -1, rows -> snapshot.addUsers(user(rows)));
-          select(
-              connection,
-              KEYS + " WHERE k.status <> 'revoked' ORDER BY k.id",
-              -1,
-              rows -> snapshot.addKeys(key(rows)));
-          select(connection, GROUPS + live, -1, rows -> snapshot.addProviderGroups(group(rows)));
-          select(
-              connection,
-              PROVIDER_KEYS + live,
-              -1,
-              rows -> snapshot.addProviderKeys(providerKey(rows)));
+          select(connection, USERS + live, -1, rows -> chunker.add(user(rows)));
+          select(connection, SNAPSHOT_KEYS, -1, rows -> chunker.add(key(rows)));
+          select(connection, GROUPS + live, -1, rows -> chunker.add(group(rows)));
+          select(connection, PROVIDER_KEYS + live, -1, rows -> chunker.add(providerKey(rows)));
           select(
               connection,
               USER_GROUP_LIMITS + " WHERE rpm_override IS NOT NULL",
               -1,
-              rows -> snapshot.addUserGroupLimits(userGroupLimit(rows)));
-          return snapshot.build();
+              rows -> chunker.add(userGroupLimit(rows)));
+          chunker.finish();
+          return chunker.end(revision);
         });
+  }
+
+  /** Thrown when a change set would carry more entities than a Watch stream may hold. */
+  public static final class ChangeSetTooLarge extends Exception {
+    ChangeSetTooLarge(long afterRevision, long limit) {
+      super(
+          "more than "
+              + limit
+              + " entities changed after revision "
+              + afterRevision
+              + "; load a new snapshot");
+    }
   }
 
   /**
    * Every entity whose last change is after {@code afterRevision}, whole and as it is now: revoked,
    * disabled and deleted ones (STATUS_DELETED) and cleared overrides (rpm_override unset) included,
-   * so the data plane drops them. The message's revision is the committed revision the rows are
-   * consistent with.
+   * so the data plane drops them. Returned as one or more messages under {@code budgetBytes} each,
+   * all with the committed revision the rows are consistent with and {@code afterRevision}, every
+   * one but the last marked {@code continued}. At least one message, even when nothing changed.
+   *
+   * @throws ChangeSetTooLarge when more than {@code maxEntities} entities changed: the caller then
+   *     sends the data plane to a snapshot instead of holding them all
    */
-  public ConfigChange changesAfter(long afterRevision) throws SQLException {
-    return inReadOnlySnapshot(
-        connection -> {
-          var change = ConfigChange.newBuilder().setRevision(readRevision(connection));
-          if (change.getRevision() <= afterRevision) {
-            return change.build();
-          }
-          String since = " WHERE config_revision > ?";
-          select(connection, USERS + since, afterRevision, rows -> change.addUsers(user(rows)));
-          select(
-              connection,
-              KEYS + " WHERE k.config_revision > ? ORDER BY k.id",
-              afterRevision,
-              rows -> change.addKeys(key(rows)));
-          select(
-              connection,
-              GROUPS + since,
-              afterRevision,
-              rows -> change.addProviderGroups(group(rows)));
-          select(
-              connection,
-              PROVIDER_KEYS + since,
-              afterRevision,
-              rows -> change.addProviderKeys(providerKey(rows)));
-          select(
-              connection,
-              USER_GROUP_LIMITS + since,
-              afterRevision,
-              rows -> change.addUserGroupLimits(userGroupLimit(rows)));
-          return change.build();
-        });
+  public List<ConfigChange> changesAfter(long afterRevision, int budgetBytes, int maxEntities)
+      throws SQLException, ChangeSetTooLarge {
+    List<SnapshotChunk> chunks = new ArrayList<>();
+    long revision;
+    try {
+      revision =
+          inReadOnlySnapshot(
+              connection -> {
+                long current = readRevision(connection);
+                if (current <= afterRevision) {
+                  return current;
+                }
+                if (countChanged(connection, afterRevision, maxEntities) > maxEntities) {
+                  throw new ChangeSetTooLargeSignal();
+                }
+                var chunker = new ConfigChunker(budgetBytes, chunks::add);
+                String since = " WHERE config_revision > ?";
+                select(connection, USERS + since, afterRevision, rows -> chunker.add(user(rows)));
+                select(
+                    connection,
+                    KEYS + " WHERE k.config_revision > ? ORDER BY k.id",
+                    afterRevision,
+                    rows -> chunker.add(key(rows)));
+                select(connection, GROUPS + since, afterRevision, rows -> chunker.add(group(rows)));
+                select(
+                    connection,
+                    PROVIDER_KEYS + since,
+                    afterRevision,
+                    rows -> chunker.add(providerKey(rows)));
+                select(
+                    connection,
+                    USER_GROUP_LIMITS + since,
+                    afterRevision,
+                    rows -> chunker.add(userGroupLimit(rows)));
+                chunker.finish();
+                return current;
+              });
+    } catch (ChangeSetTooLargeSignal signal) {
+      throw new ChangeSetTooLarge(afterRevision, maxEntities);
+    }
+    List<ConfigChange> parts = new ArrayList<>(Math.max(1, chunks.size()));
+    if (chunks.isEmpty()) {
+      chunks.add(SnapshotChunk.getDefaultInstance());
+    }
+    for (int i = 0; i < chunks.size(); i++) {
+      SnapshotChunk chunk = chunks.get(i);
+      parts.add(
+          ConfigChange.newBuilder()
+              .setRevision(revision)
+              .setAfterRevision(afterRevision)
+              .setContinued(i < chunks.size() - 1)
+              .addAllUsers(chunk.getUsersList())
+              .addAllKeys(chunk.getKeysList())
+              .addAllProviderGroups(chunk.getProviderGroupsList())
+              .addAllProviderKeys(chunk.getProviderKeysList())
+              .addAllUserGroupLimits(chunk.getUserGroupLimitsList())
+              .build());
+    }
+    return parts;
+  }
+
+  /** Carries "too many" out of the transaction (which it rolls back). */
+  private static final class ChangeSetTooLargeSignal extends RuntimeException {
+    ChangeSetTooLargeSignal() {
+      super(null, null, false, false);
+    }
+  }
+
+  /**
+   * Entities changed after the revision, counting at most {@code limit + 1} per table: each count
+   * stops early, so a data plane far behind costs a bounded index scan, not a count of the tables.
+   */
+  private static long countChanged(Connection connection, long afterRevision, int limit)
+      throws SQLException {
+    long total = 0;
+    for (String table :
+        List.of("app_user", "api_key", "provider_group", "provider_key", "user_group_limit")) {
+      String sql =
+          "SELECT count(*) FROM (SELECT 1 FROM "
+              + table
+              + " WHERE config_revision > ? LIMIT ?) changed";
+      try (PreparedStatement statement = connection.prepareStatement(sql)) {
+        statement.setLong(1, afterRevision);
+        statement.setInt(2, limit + 1);
+        try (ResultSet rows = statement.executeQuery()) {
+          rows.next();
+          total += rows.getLong(1);
+        }
+      }
+      if (total > limit) {
+        return total;
+      }
+    }
+    return total;
   }
 
   private interface SqlWork<T> {

@@ -7,8 +7,12 @@
  * dev.tollgate.controlplane.config.ConfigRepository}) read the revision and the rows in one
  * REPEATABLE READ transaction, so "everything after R" is complete up to the revision they report.
  *
- * <p>Threads: gRPC calls arrive on the event loop; snapshot reads run on a worker ({@code
- * Blocking}); Watch streams are fed by one shared poller thread plus workers for the reads ({@link
- * dev.tollgate.controlplane.config.ConfigChangePoller}).
+ * <p>Size: a snapshot and a change set are cut into messages under a byte budget ({@link
+ * dev.tollgate.controlplane.config.ConfigChunker}); a snapshot streams from database cursors at the
+ * pace the data plane reads it, so memory does not grow with the key count.
+ *
+ * <p>Threads: gRPC calls arrive on the event loop; a snapshot is read and sent by one worker, which
+ * waits while the stream is not ready; Watch streams are fed by one shared poller thread plus
+ * workers for the reads ({@link dev.tollgate.controlplane.config.ConfigChangePoller}).
  */
 package dev.tollgate.controlplane.config;

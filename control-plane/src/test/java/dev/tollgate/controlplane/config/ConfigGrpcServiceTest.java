@@ -13,10 +13,8 @@ import dev.tollgate.controlplane.keys.ApiKeyService;
 import dev.tollgate.proto.config.v1.ApiKey;
 import dev.tollgate.proto.config.v1.ConfigChange;
 import dev.tollgate.proto.config.v1.ConfigServiceGrpc;
-import dev.tollgate.proto.config.v1.GetSnapshotRequest;
 import dev.tollgate.proto.config.v1.ProviderGroup;
 import dev.tollgate.proto.config.v1.ProviderKey;
-import dev.tollgate.proto.config.v1.Snapshot;
 import dev.tollgate.proto.config.v1.Status;
 import dev.tollgate.proto.config.v1.WatchRequest;
 import io.grpc.Channel;
@@ -41,7 +39,12 @@ class ConfigGrpcServiceTest {
   @GrpcClient("config")
   Channel channel;
 
+  /** tollgate.watch.message-budget-bytes in the test profile. */
+  private static final int BUDGET = 16384;
+
   @Inject ConfigChangePoller poller;
+
+  @Inject javax.sql.DataSource dataSource;
 
   private ConfigServiceGrpc.ConfigServiceBlockingStub blocking;
   private ConfigServiceGrpc.ConfigServiceStub async;
@@ -76,7 +79,7 @@ class ConfigGrpcServiceTest {
     asOperator().delete("/admin/v1/keys/" + revokedId).then().statusCode(204);
 
     // When
-    Snapshot snapshot = authorized(blocking).getSnapshot(GetSnapshotRequest.getDefaultInstance());
+    StreamedSnapshot snapshot = StreamedSnapshot.read(authorized(blocking));
 
     // Then
     assertThat(snapshot.getRevision()).isPositive();
@@ -118,8 +121,7 @@ class ConfigGrpcServiceTest {
   @Test
   void watchStartsWithEverythingChangedAfterTheGivenRevision() throws Exception {
     // Given
-    long before =
-        authorized(blocking).getSnapshot(GetSnapshotRequest.getDefaultInstance()).getRevision();
+    long before = StreamedSnapshot.read(authorized(blocking)).getRevision();
     long userId = createUser();
     long disabledId = createKey(userId, List.of()).getLong("id");
     asOperator()
@@ -147,8 +149,7 @@ class ConfigGrpcServiceTest {
   void watchDeliversARevokeWithinTwoSeconds() throws Exception {
     // Given a data plane watching from the current revision
     long keyId = createKey(createUser(), List.of()).getLong("id");
-    long current =
-        authorized(blocking).getSnapshot(GetSnapshotRequest.getDefaultInstance()).getRevision();
+    long current = StreamedSnapshot.read(authorized(blocking)).getRevision();
     var stream = watch(current);
     try {
       stream.next(SOON);
@@ -175,8 +176,7 @@ class ConfigGrpcServiceTest {
   @Test
   void watchSendsHeartbeatsWhileNothingChanges() throws Exception {
     // Given (the test profile sets the heartbeat interval to 1 s)
-    long current =
-        authorized(blocking).getSnapshot(GetSnapshotRequest.getDefaultInstance()).getRevision();
+    long current = StreamedSnapshot.read(authorized(blocking)).getRevision();
     var stream = watch(current);
     try {
       ConfigChange first = stream.next(SOON);
@@ -196,7 +196,7 @@ class ConfigGrpcServiceTest {
   void cancelledWatchLeavesNoSubscriptionBehind() throws Exception {
     // Given
     int before = poller.subscriberCount();
-    var stream = watch(0);
+    var stream = watch(currentRevision());
     stream.next(SOON);
     assertThat(poller.subscriberCount()).isEqualTo(before + 1);
 
@@ -214,7 +214,7 @@ class ConfigGrpcServiceTest {
   @Test
   void watchEndsNormallyAtItsMaximumAgeSoTheDataPlaneResumes() throws Exception {
     // Given (the test profile caps a stream's age at 4 s)
-    var stream = watch(0);
+    var stream = watch(currentRevision());
     stream.next(SOON);
 
     // When
@@ -237,7 +237,7 @@ class ConfigGrpcServiceTest {
 
   @Test
   void rejectsCallsWithoutTheInternalToken() {
-    assertThatThrownBy(() -> blocking.getSnapshot(GetSnapshotRequest.getDefaultInstance()))
+    assertThatThrownBy(() -> StreamedSnapshot.read(blocking))
         .isInstanceOfSatisfying(
             StatusRuntimeException.class,
             e ->
@@ -248,7 +248,7 @@ class ConfigGrpcServiceTest {
   void rejectsCallsWithAWrongInternalToken() {
     var wrong = withToken(blocking, "not-the-token");
 
-    assertThatThrownBy(() -> wrong.getSnapshot(GetSnapshotRequest.getDefaultInstance()))
+    assertThatThrownBy(() -> StreamedSnapshot.read(wrong))
         .isInstanceOfSatisfying(
             StatusRuntimeException.class,
             e ->
@@ -270,8 +270,7 @@ class ConfigGrpcServiceTest {
   @Test
   void replicatesFallbacksLearningResetsOverridesAndRotatedHashes() throws Exception {
     // Given
-    long before =
-        authorized(blocking).getSnapshot(GetSnapshotRequest.getDefaultInstance()).getRevision();
+    long before = StreamedSnapshot.read(authorized(blocking)).getRevision();
     long userId = createUser();
     long fallback = createGroup();
     long groupId = createGroup();
@@ -301,7 +300,7 @@ class ConfigGrpcServiceTest {
             .getString("key");
 
     // When
-    Snapshot snapshot = authorized(blocking).getSnapshot(GetSnapshotRequest.getDefaultInstance());
+    StreamedSnapshot snapshot = StreamedSnapshot.read(authorized(blocking));
     var stream = watch(before);
     ConfigChange change;
     try {
@@ -353,8 +352,7 @@ class ConfigGrpcServiceTest {
         .put("/admin/v1/users/" + userId + "/group-limits/" + groupId)
         .then()
         .statusCode(200);
-    long before =
-        authorized(blocking).getSnapshot(GetSnapshotRequest.getDefaultInstance()).getRevision();
+    long before = StreamedSnapshot.read(authorized(blocking)).getRevision();
 
     // When
     asOperator()
@@ -364,7 +362,7 @@ class ConfigGrpcServiceTest {
     asOperator().delete("/admin/v1/users/" + userId).then().statusCode(204);
     asOperator().delete("/admin/v1/provider-keys/" + providerKeyId).then().statusCode(204);
     asOperator().delete("/admin/v1/provider-groups/" + groupId).then().statusCode(204);
-    Snapshot snapshot = authorized(blocking).getSnapshot(GetSnapshotRequest.getDefaultInstance());
+    StreamedSnapshot snapshot = StreamedSnapshot.read(authorized(blocking));
     var stream = watch(before);
     ConfigChange change;
     try {
@@ -387,6 +385,107 @@ class ConfigGrpcServiceTest {
         .anyMatch(p -> p.getId() == providerKeyId && p.getStatus() == Status.STATUS_DELETED);
     assertThat(change.getUserGroupLimitsList())
         .anyMatch(l -> l.getUserId() == userId && l.getGroupId() == groupId && !l.hasRpmOverride());
+  }
+
+  @Test
+  void aSnapshotOfThousandsOfKeysArrivesInChunksUnderTheBudget() throws Exception {
+    // Given (the test profile sets the message budget to 16 KiB)
+    long userId = createUser();
+    List<Long> ids = insertKeys(userId, 3000);
+
+    // When
+    StreamedSnapshot snapshot = StreamedSnapshot.read(authorized(blocking));
+
+    // Then every key is there once, in many chunks, none over the budget
+    assertThat(snapshot.getKeysList().stream().map(ApiKey::getId).filter(ids::contains))
+        .hasSize(ids.size())
+        .doesNotHaveDuplicates();
+    assertThat(snapshot.end().getChunks()).isGreaterThan(20);
+    assertThat(snapshot.sizes())
+        .allSatisfy(size -> assertThat(size).isLessThanOrEqualTo(BUDGET + 16));
+  }
+
+  @Test
+  void aChangeSetOverTheBudgetIsSplitIntoPartsOfOneRevision() throws Exception {
+    // Given a watcher at the current revision
+    long userId = createUser();
+    long before = StreamedSnapshot.read(authorized(blocking)).getRevision();
+    var stream = watch(before);
+    try {
+      stream.next(SOON);
+
+      // When 2,000 keys change in one revision
+      List<Long> ids = insertKeys(userId, 2000);
+
+      // Then they arrive as several parts sharing one revision, all but the last continued
+      ConfigChange part = stream.awaitMatching(m -> m.getKeysCount() > 0, SOON);
+      List<ConfigChange> parts = new java.util.ArrayList<>(List.of(part));
+      while (part.getContinued()) {
+        part = stream.next(SOON);
+        parts.add(part);
+      }
+      assertThat(parts).hasSizeGreaterThan(5);
+      assertThat(parts)
+          .allSatisfy(
+              p -> {
+                assertThat(p.getRevision()).isEqualTo(parts.get(0).getRevision());
+                assertThat(p.getAfterRevision()).isEqualTo(parts.get(0).getAfterRevision());
+                assertThat(p.getSerializedSize()).isLessThanOrEqualTo(BUDGET + 16);
+              });
+      assertThat(parts.get(0).getRevision()).isGreaterThan(before);
+      assertThat(parts.stream().flatMap(p -> p.getKeysList().stream()).map(ApiKey::getId))
+          .containsExactlyInAnyOrderElementsOf(ids);
+    } finally {
+      stream.cancel();
+    }
+  }
+
+  @Test
+  void aWatcherFurtherBehindThanTheChangeLimitIsSentToASnapshot() throws Exception {
+    // Given (the test profile allows 5,000 entities per change set)
+    long userId = createUser();
+    long before = StreamedSnapshot.read(authorized(blocking)).getRevision();
+    insertKeys(userId, 5001);
+
+    // When
+    var stream = watch(before);
+    Throwable end = stream.ended.get(10, TimeUnit.SECONDS);
+
+    // Then
+    assertThat(end).isInstanceOf(StatusRuntimeException.class);
+    assertThat(((StatusRuntimeException) end).getStatus().getCode())
+        .isEqualTo(io.grpc.Status.Code.OUT_OF_RANGE);
+    assertThat(((StatusRuntimeException) end).getStatus().getDescription())
+        .contains("load a new snapshot");
+  }
+
+  /** Inserts keys for the user in one config revision, as a bulk operation would. */
+  private List<Long> insertKeys(long userId, int count) throws Exception {
+    String tag = unique("bulk");
+    try (var connection = dataSource.getConnection();
+        var statement =
+            connection.prepareStatement(
+                "WITH r AS (UPDATE config_state SET revision = revision + 1 WHERE id = 1"
+                    + " RETURNING revision)"
+                    + " INSERT INTO api_key (user_id, name, prefix, token_hash, config_revision)"
+                    + " SELECT ?, 'bulk-' || n, 'tg-bulk', md5(? || n) || md5(n || ?), r.revision"
+                    + " FROM generate_series(1, ?) n, r RETURNING id")) {
+      statement.setLong(1, userId);
+      statement.setString(2, tag);
+      statement.setString(3, tag);
+      statement.setInt(4, count);
+      List<Long> ids = new java.util.ArrayList<>();
+      try (var rows = statement.executeQuery()) {
+        while (rows.next()) {
+          ids.add(rows.getLong(1));
+        }
+      }
+      return ids;
+    }
+  }
+
+  private long currentRevision() {
+    return StreamedSnapshot.read(authorized(blocking)).getRevision();
   }
 
   private WatchStream watch(long afterRevision) {

@@ -4,15 +4,19 @@ import dev.tollgate.proto.config.v1.ApiKey;
 import dev.tollgate.proto.config.v1.ConfigChange;
 import dev.tollgate.proto.config.v1.ProviderGroup;
 import dev.tollgate.proto.config.v1.ProviderKey;
-import dev.tollgate.proto.config.v1.Snapshot;
+import dev.tollgate.proto.config.v1.SnapshotChunk;
+import dev.tollgate.proto.config.v1.SnapshotEnd;
 import dev.tollgate.proto.config.v1.Status;
 import dev.tollgate.proto.config.v1.User;
 import dev.tollgate.proto.config.v1.UserGroupLimit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Function;
 import java.util.function.ToLongFunction;
@@ -37,13 +41,11 @@ public final class ConfigView {
 
   private final long revision;
   private final Map<Long, User> usersById;
-  private final Map<Long, ApiKey> keysById;
+  private final KeyTable keys;
   private final Map<Long, ProviderGroup> groupsById;
   private final Map<Long, ProviderKey> providerKeysById;
   private final Map<UserGroup, Integer> rpmOverrides;
 
-  private final Map<String, ApiKey> keysByTokenHash;
-  private final Map<Long, KeyRules> rulesByKeyId;
   private final Map<String, List<ProviderGroup>> activeGroupsByModel;
   private final Map<Long, List<ProviderKey>> activeProviderKeysByGroup;
 
@@ -53,31 +55,16 @@ public final class ConfigView {
   private ConfigView(
       long revision,
       Map<Long, User> usersById,
-      Map<Long, ApiKey> keysById,
+      KeyTable keys,
       Map<Long, ProviderGroup> groupsById,
       Map<Long, ProviderKey> providerKeysById,
-      Map<UserGroup, Integer> rpmOverrides,
-      ConfigView previous) {
+      Map<UserGroup, Integer> rpmOverrides) {
     this.revision = revision;
     this.usersById = usersById;
-    this.keysById = keysById;
+    this.keys = keys;
     this.groupsById = groupsById;
     this.providerKeysById = providerKeysById;
     this.rpmOverrides = rpmOverrides;
-
-    Map<String, ApiKey> byHash = new HashMap<>(keysById.size() * 2);
-    Map<Long, KeyRules> rules = new HashMap<>(keysById.size() * 2);
-    for (ApiKey key : keysById.values()) {
-      byHash.put(key.getTokenHash(), key);
-      // A key copy that did not change keeps its parsed rules: only changed keys are re-parsed.
-      KeyRules parsed =
-          previous != null && previous.keysById.get(key.getId()) == key
-              ? previous.rulesByKeyId.get(key.getId())
-              : KeyRules.of(key);
-      rules.put(key.getId(), parsed);
-    }
-    this.keysByTokenHash = byHash;
-    this.rulesByKeyId = rules;
 
     Map<Long, List<ProviderKey>> keysByGroup = new HashMap<>();
     for (ProviderKey providerKey : providerKeysById.values()) {
@@ -88,9 +75,9 @@ public final class ConfigView {
       }
     }
     keysByGroup.replaceAll(
-        (group, keys) -> {
-          keys.sort(BY_PRIORITY);
-          return List.copyOf(keys);
+        (group, inGroup) -> {
+          inGroup.sort(BY_PRIORITY);
+          return List.copyOf(inGroup);
         });
     this.activeProviderKeysByGroup = keysByGroup;
 
@@ -113,31 +100,113 @@ public final class ConfigView {
   private ConfigView(long revision, ConfigView same) {
     this.revision = revision;
     this.usersById = same.usersById;
-    this.keysById = same.keysById;
+    this.keys = same.keys;
     this.groupsById = same.groupsById;
     this.providerKeysById = same.providerKeysById;
     this.rpmOverrides = same.rpmOverrides;
-    this.keysByTokenHash = same.keysByTokenHash;
-    this.rulesByKeyId = same.rulesByKeyId;
     this.activeGroupsByModel = same.activeGroupsByModel;
     this.activeProviderKeysByGroup = same.activeProviderKeysByGroup;
   }
 
-  /** The view of a full snapshot. */
-  public static ConfigView of(Snapshot snapshot) {
-    return new ConfigView(
-        snapshot.getRevision(),
-        upsert(Map.of(), snapshot.getUsersList(), User::getId, User::getStatus),
-        upsert(Map.of(), snapshot.getKeysList(), ApiKey::getId, ApiKey::getStatus),
-        upsert(
-            Map.of(),
-            snapshot.getProviderGroupsList(),
-            ProviderGroup::getId,
-            ProviderGroup::getStatus),
-        upsert(
-            Map.of(), snapshot.getProviderKeysList(), ProviderKey::getId, ProviderKey::getStatus),
-        overrides(Map.of(), snapshot.getUserGroupLimitsList()),
-        null);
+  /**
+   * The view of a whole snapshot at {@code revision}. The streamed snapshot is put together with
+   * {@link Builder} instead, chunk by chunk.
+   */
+  public static ConfigView of(long revision, SnapshotChunk all) {
+    return new Builder(revision).add(all).build();
+  }
+
+  /**
+   * Collects the chunks of one snapshot off to the side; nothing is served from it until {@link
+   * #build}. Used by one thread at a time (the snapshot call's callbacks).
+   */
+  public static final class Builder {
+    private final long revision;
+    private final Map<Long, User> users = new HashMap<>();
+    private final List<ApiKey> keys = new ArrayList<>();
+    private final Map<Long, ProviderGroup> groups = new HashMap<>();
+    private final Map<Long, ProviderKey> providerKeys = new HashMap<>();
+    private final Map<UserGroup, Integer> overrides = new HashMap<>();
+    private long userCount;
+    private long keyCount;
+    private long groupCount;
+    private long providerKeyCount;
+    private long overrideCount;
+
+    public Builder(long revision) {
+      this.revision = revision;
+    }
+
+    /** Adds a chunk's entities; ones that arrive deleted are left out. */
+    public Builder add(SnapshotChunk chunk) {
+      for (User user : chunk.getUsersList()) {
+        userCount++;
+        if (user.getStatus() != Status.STATUS_DELETED) {
+          users.put(user.getId(), user);
+        }
+      }
+      for (ApiKey key : chunk.getKeysList()) {
+        keyCount++;
+        if (key.getStatus() != Status.STATUS_DELETED) {
+          keys.add(key);
+        }
+      }
+      for (ProviderGroup group : chunk.getProviderGroupsList()) {
+        groupCount++;
+        if (group.getStatus() != Status.STATUS_DELETED) {
+          groups.put(group.getId(), group);
+        }
+      }
+      for (ProviderKey providerKey : chunk.getProviderKeysList()) {
+        providerKeyCount++;
+        if (providerKey.getStatus() != Status.STATUS_DELETED) {
+          providerKeys.put(providerKey.getId(), providerKey);
+        }
+      }
+      for (UserGroupLimit limit : chunk.getUserGroupLimitsList()) {
+        overrideCount++;
+        if (limit.hasRpmOverride()) {
+          overrides.put(
+              new UserGroup(limit.getUserId(), limit.getGroupId()), limit.getRpmOverride());
+        }
+      }
+      return this;
+    }
+
+    /**
+     * Why the snapshot does not add up to what its end says (revision or a count differs), or null
+     * when it does.
+     */
+    public String mismatch(SnapshotEnd end) {
+      if (end.getRevision() != revision) {
+        return "end revision " + end.getRevision() + " differs from begin revision " + revision;
+      }
+      long[][] counts = {
+        {end.getUsers(), userCount},
+        {end.getKeys(), keyCount},
+        {end.getProviderGroups(), groupCount},
+        {end.getProviderKeys(), providerKeyCount},
+        {end.getUserGroupLimits(), overrideCount}
+      };
+      String[] names = {"users", "keys", "provider groups", "provider keys", "user group limits"};
+      for (int i = 0; i < counts.length; i++) {
+        if (counts[i][0] != counts[i][1]) {
+          return "end counts " + counts[i][0] + " " + names[i] + ", received " + counts[i][1];
+        }
+      }
+      return null;
+    }
+
+    /** The finished view. */
+    public ConfigView build() {
+      return new ConfigView(
+          revision,
+          Map.copyOf(users),
+          KeyTable.of(keys),
+          Map.copyOf(groups),
+          Map.copyOf(providerKeys),
+          Map.copyOf(overrides));
+    }
   }
 
   /** Whether the change carries any entity (a heartbeat only moves the revision). */
@@ -151,25 +220,46 @@ public final class ConfigView {
 
   /** A new view with the change's entities replacing their copies, at the change's revision. */
   public ConfigView apply(ConfigChange change) {
-    if (!hasEntities(change)) {
-      return new ConfigView(change.getRevision(), this);
+    return apply(List.of(change));
+  }
+
+  /**
+   * A new view with the entities of every part of one change set replacing their copies, at the
+   * last part's revision; parts are applied in order, so a later copy of an entity wins.
+   */
+  public ConfigView apply(List<ConfigChange> parts) {
+    long revision = parts.get(parts.size() - 1).getRevision();
+    if (parts.stream().noneMatch(ConfigView::hasEntities)) {
+      return new ConfigView(revision, this);
+    }
+    List<User> users = new ArrayList<>();
+    Map<Long, ApiKey> upserts = new LinkedHashMap<>();
+    Set<Long> drops = new HashSet<>();
+    List<ProviderGroup> groups = new ArrayList<>();
+    List<ProviderKey> providerKeys = new ArrayList<>();
+    List<UserGroupLimit> limits = new ArrayList<>();
+    for (ConfigChange part : parts) {
+      users.addAll(part.getUsersList());
+      for (ApiKey key : part.getKeysList()) {
+        if (key.getStatus() == Status.STATUS_DELETED) {
+          upserts.remove(key.getId());
+          drops.add(key.getId());
+        } else {
+          drops.remove(key.getId());
+          upserts.put(key.getId(), key);
+        }
+      }
+      groups.addAll(part.getProviderGroupsList());
+      providerKeys.addAll(part.getProviderKeysList());
+      limits.addAll(part.getUserGroupLimitsList());
     }
     return new ConfigView(
-        change.getRevision(),
-        upsert(usersById, change.getUsersList(), User::getId, User::getStatus),
-        upsert(keysById, change.getKeysList(), ApiKey::getId, ApiKey::getStatus),
-        upsert(
-            groupsById,
-            change.getProviderGroupsList(),
-            ProviderGroup::getId,
-            ProviderGroup::getStatus),
-        upsert(
-            providerKeysById,
-            change.getProviderKeysList(),
-            ProviderKey::getId,
-            ProviderKey::getStatus),
-        overrides(rpmOverrides, change.getUserGroupLimitsList()),
-        this);
+        revision,
+        upsert(usersById, users, User::getId, User::getStatus),
+        keys.with(upserts.values(), drops),
+        upsert(groupsById, groups, ProviderGroup::getId, ProviderGroup::getStatus),
+        upsert(providerKeysById, providerKeys, ProviderKey::getId, ProviderKey::getStatus),
+        overrides(rpmOverrides, limits));
   }
 
   /**
@@ -216,13 +306,22 @@ public final class ConfigView {
 
   /** The key whose secret hashes to {@code tokenHash} (lowercase hex SHA-256), or null. */
   public ApiKey keyByTokenHash(String tokenHash) {
-    return keysByTokenHash.get(tokenHash);
+    return keys.byTokenHash(tokenHash);
+  }
+
+  /** The key with this id, or null. */
+  public ApiKey key(long keyId) {
+    return keys.byId(keyId);
+  }
+
+  /** Client keys in this view. */
+  public int keyCount() {
+    return keys.size();
   }
 
   /** The parsed address and model rules of a key of this view. */
   public KeyRules rules(ApiKey key) {
-    KeyRules rules = rulesByKeyId.get(key.getId());
-    return rules == null ? KeyRules.of(key) : rules;
+    return keys.rules(key);
   }
 
   /** The user, or null. */

@@ -8,7 +8,7 @@ import dev.tollgate.dataplane.upstream.TokenUsage;
 import dev.tollgate.dataplane.usage.InMemoryUsageMeter;
 import dev.tollgate.dataplane.usage.RequestOutcome;
 import dev.tollgate.proto.config.v1.ApiKey;
-import dev.tollgate.proto.config.v1.Snapshot;
+import dev.tollgate.proto.config.v1.SnapshotChunk;
 import dev.tollgate.proto.config.v1.Status;
 import dev.tollgate.proto.config.v1.User;
 import dev.tollgate.proto.usage.v1.FlushRequest;
@@ -23,8 +23,8 @@ class TokenHashAuthenticatorTest {
 
   private static ConfigView viewWith(ApiKey.Builder key) {
     return ConfigView.of(
-        Snapshot.newBuilder()
-            .setRevision(1)
+        1,
+        SnapshotChunk.newBuilder()
             .addUsers(User.newBuilder().setId(1).setStatus(Status.STATUS_ACTIVE))
             .addKeys(key)
             .build());

@@ -2,7 +2,7 @@ package dev.tollgate.dataplane.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tollgate.proto.config.v1.Snapshot;
+import dev.tollgate.proto.config.v1.SnapshotChunk;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.junit.jupiter.api.Test;
 
@@ -17,7 +17,7 @@ class ConfigReplicaHealthCheckTest {
     assertThat(replica.secondsSinceLastUpdate()).isEqualTo(-1);
 
     // When a snapshot arrives
-    replica.replace(ConfigView.of(Snapshot.newBuilder().setRevision(7).build()));
+    replica.replace(ConfigView.of(7, SnapshotChunk.newBuilder().build()));
 
     // Then it is ready, at that revision
     HealthCheckResponse response = check.call();

@@ -6,7 +6,7 @@ import dev.tollgate.proto.config.v1.ApiKey;
 import dev.tollgate.proto.config.v1.ConfigChange;
 import dev.tollgate.proto.config.v1.ProviderGroup;
 import dev.tollgate.proto.config.v1.ProviderKey;
-import dev.tollgate.proto.config.v1.Snapshot;
+import dev.tollgate.proto.config.v1.SnapshotChunk;
 import dev.tollgate.proto.config.v1.Status;
 import dev.tollgate.proto.config.v1.User;
 import dev.tollgate.proto.config.v1.UserGroupLimit;
@@ -23,8 +23,8 @@ class ConfigViewTest {
     // Given
     ConfigView before =
         ConfigView.of(
-            Snapshot.newBuilder()
-                .setRevision(5)
+            5,
+            SnapshotChunk.newBuilder()
                 .addKeys(key(1, "aaa", Status.STATUS_ACTIVE))
                 .addKeys(key(2, "bbb", Status.STATUS_ACTIVE))
                 .build());
@@ -51,10 +51,7 @@ class ConfigViewTest {
     // Given
     ConfigView before =
         ConfigView.of(
-            Snapshot.newBuilder()
-                .setRevision(5)
-                .addKeys(key(1, "aaa", Status.STATUS_ACTIVE))
-                .build());
+            5, SnapshotChunk.newBuilder().addKeys(key(1, "aaa", Status.STATUS_ACTIVE)).build());
 
     // When
     ConfigView after = before.apply(ConfigChange.newBuilder().setRevision(9).build());
@@ -69,8 +66,8 @@ class ConfigViewTest {
     // Given a key, its user, a group and a provider key
     ConfigView before =
         ConfigView.of(
-            Snapshot.newBuilder()
-                .setRevision(1)
+            1,
+            SnapshotChunk.newBuilder()
                 .addUsers(User.newBuilder().setId(3).setStatus(Status.STATUS_ACTIVE))
                 .addKeys(key(1, "aaa", Status.STATUS_ACTIVE).toBuilder().setUserId(3))
                 .addProviderGroups(group(10, 0))
@@ -110,10 +107,7 @@ class ConfigViewTest {
     // When a snapshot carries a deleted key
     ConfigView view =
         ConfigView.of(
-            Snapshot.newBuilder()
-                .setRevision(1)
-                .addKeys(key(1, "aaa", Status.STATUS_DELETED))
-                .build());
+            1, SnapshotChunk.newBuilder().addKeys(key(1, "aaa", Status.STATUS_DELETED)).build());
 
     // Then it cannot authenticate
     assertThat(view.keyByTokenHash("aaa")).isNull();
@@ -124,10 +118,7 @@ class ConfigViewTest {
     // Given key 1 with hash "old"
     ConfigView before =
         ConfigView.of(
-            Snapshot.newBuilder()
-                .setRevision(1)
-                .addKeys(key(1, "old", Status.STATUS_ACTIVE))
-                .build());
+            1, SnapshotChunk.newBuilder().addKeys(key(1, "old", Status.STATUS_ACTIVE)).build());
 
     // When its token is rotated
     ConfigView after =
@@ -147,8 +138,8 @@ class ConfigViewTest {
     // Given overrides for (1, 10) = 5 and (1, 11) = 0 (exempt)
     ConfigView before =
         ConfigView.of(
-            Snapshot.newBuilder()
-                .setRevision(1)
+            1,
+            SnapshotChunk.newBuilder()
                 .addUserGroupLimits(limit(1, 10, 5))
                 .addUserGroupLimits(limit(1, 11, 0))
                 .build());
@@ -175,8 +166,8 @@ class ConfigViewTest {
     // Given group 10 falling back to group 11, and group 12 falling back to a missing group
     ConfigView view =
         ConfigView.of(
-            Snapshot.newBuilder()
-                .setRevision(1)
+            1,
+            SnapshotChunk.newBuilder()
                 .addProviderGroups(group(10, 11))
                 .addProviderGroups(group(11, 0))
                 .addProviderGroups(group(12, 99))
@@ -196,7 +187,7 @@ class ConfigViewTest {
             .addIpDeny("10.0.0.0/8")
             .addAllowedModels("gpt-4o-mini")
             .build();
-    ConfigView before = ConfigView.of(Snapshot.newBuilder().setRevision(1).addKeys(ruled).build());
+    ConfigView before = ConfigView.of(1, SnapshotChunk.newBuilder().addKeys(ruled).build());
 
     // When another key changes
     ConfigView after =
@@ -213,6 +204,79 @@ class ConfigViewTest {
     assertThat(rules.admitsAddress(new byte[] {11, 1, 2, 3})).isTrue();
     assertThat(rules.admitsModel("gpt-4o-mini")).isTrue();
     assertThat(rules.admitsModel("gpt-4o")).isFalse();
+  }
+
+  @Test
+  void theViewsOfAStreamedSnapshotAndOfTheSameEntitiesAtOnceAgree() {
+    // Given two chunks of one snapshot
+    var builder = new ConfigView.Builder(4);
+    builder.add(SnapshotChunk.newBuilder().addKeys(key(1, "aaa", Status.STATUS_ACTIVE)).build());
+    builder.add(
+        SnapshotChunk.newBuilder()
+            .addKeys(key(2, "bbb", Status.STATUS_ACTIVE))
+            .addUsers(User.newBuilder().setId(9).setStatus(Status.STATUS_ACTIVE))
+            .build());
+
+    // When
+    ConfigView view = builder.build();
+
+    // Then
+    assertThat(view.revision()).isEqualTo(4);
+    assertThat(view.keyByTokenHash("aaa").getId()).isEqualTo(1);
+    assertThat(view.keyByTokenHash("bbb").getId()).isEqualTo(2);
+    assertThat(view.user(9)).isNotNull();
+    assertThat(view.keyCount()).isEqualTo(2);
+    assertThat(
+            builder.mismatch(
+                dev.tollgate.proto.config.v1.SnapshotEnd.newBuilder()
+                    .setRevision(4)
+                    .setKeys(2)
+                    .setUsers(1)
+                    .build()))
+        .isNull();
+    assertThat(
+            builder.mismatch(
+                dev.tollgate.proto.config.v1.SnapshotEnd.newBuilder()
+                    .setRevision(4)
+                    .setKeys(3)
+                    .setUsers(1)
+                    .build()))
+        .contains("3 keys, received 2");
+  }
+
+  @Test
+  void thePartsOfASplitChangeSetApplyTogetherAndTheLaterCopyWins() {
+    // Given
+    ConfigView before =
+        ConfigView.of(
+            5,
+            SnapshotChunk.newBuilder()
+                .addKeys(key(1, "aaa", Status.STATUS_ACTIVE))
+                .addKeys(key(2, "bbb", Status.STATUS_ACTIVE))
+                .build());
+
+    // When one change set arrives in two parts
+    ConfigView after =
+        before.apply(
+            java.util.List.of(
+                ConfigChange.newBuilder()
+                    .setAfterRevision(5)
+                    .setRevision(8)
+                    .setContinued(true)
+                    .addKeys(key(1, "aaa", Status.STATUS_DISABLED))
+                    .build(),
+                ConfigChange.newBuilder()
+                    .setAfterRevision(5)
+                    .setRevision(8)
+                    .addKeys(key(1, "aaa", Status.STATUS_REVOKED))
+                    .addKeys(key(3, "ccc", Status.STATUS_ACTIVE))
+                    .build()));
+
+    // Then
+    assertThat(after.revision()).isEqualTo(8);
+    assertThat(after.keyByTokenHash("aaa").getStatus()).isEqualTo(Status.STATUS_REVOKED);
+    assertThat(after.keyByTokenHash("ccc").getId()).isEqualTo(3);
+    assertThat(after.keyCount()).isEqualTo(3);
   }
 
   private static ProviderGroup group(long id, long fallback) {

@@ -85,6 +85,18 @@ final class GatewayProcesses implements AutoCloseable {
     }
   }
 
+  /** A single number from the run's own database. */
+  long queryLong(String sql) throws SQLException {
+    try (Connection c = DriverManager.getConnection(dbUrl, DB_USER, DB_PASSWORD);
+        Statement s = c.createStatement();
+        java.sql.ResultSet rows = s.executeQuery(sql)) {
+      if (!rows.next()) {
+        throw new IllegalStateException("no row for " + sql);
+      }
+      return rows.getLong(1);
+    }
+  }
+
   private static void maintenance(String sql) throws SQLException {
     try (Connection c = DriverManager.getConnection(MAINTENANCE_DB_URL, DB_USER, DB_PASSWORD);
         Statement s = c.createStatement()) {

@@ -8,7 +8,7 @@ import dev.tollgate.dataplane.TestRedis;
 import dev.tollgate.dataplane.config.ConfigView;
 import dev.tollgate.proto.config.v1.ApiKey;
 import dev.tollgate.proto.config.v1.ProviderGroup;
-import dev.tollgate.proto.config.v1.Snapshot;
+import dev.tollgate.proto.config.v1.SnapshotChunk;
 import dev.tollgate.proto.config.v1.Status;
 import dev.tollgate.proto.config.v1.User;
 import dev.tollgate.proto.config.v1.UserGroupLimit;
@@ -69,9 +69,8 @@ class RedisRateLimiterTest {
   }
 
   private ConfigView view(ApiKey.Builder key, User.Builder user, UserGroupLimit... overrides) {
-    Snapshot.Builder snapshot =
-        Snapshot.newBuilder()
-            .setRevision(1)
+    SnapshotChunk.Builder snapshot =
+        SnapshotChunk.newBuilder()
             .addKeys(key.setId(keyId).setUserId(userId).setStatus(Status.STATUS_ACTIVE))
             .addUsers(user.setId(userId).setStatus(Status.STATUS_ACTIVE))
             .addProviderGroups(
@@ -82,7 +81,7 @@ class RedisRateLimiterTest {
     for (UserGroupLimit o : overrides) {
       snapshot.addUserGroupLimits(o);
     }
-    return ConfigView.of(snapshot.build());
+    return ConfigView.of(1, snapshot.build());
   }
 
   private Limits limits(ApiKey.Builder key, User.Builder user, UserGroupLimit... overrides) {

@@ -7,7 +7,7 @@ import dev.tollgate.dataplane.config.ConfigView;
 import dev.tollgate.proto.config.v1.ApiKey;
 import dev.tollgate.proto.config.v1.ProviderGroup;
 import dev.tollgate.proto.config.v1.ProviderKey;
-import dev.tollgate.proto.config.v1.Snapshot;
+import dev.tollgate.proto.config.v1.SnapshotChunk;
 import dev.tollgate.proto.config.v1.Status;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.MultiMap;
@@ -53,7 +53,8 @@ class PriorityWeightedRouterTest {
     // Given tier 1 = keys 1 (weight 3) and 2 (weight 1), key 3 disabled in tier 0, key 4 in tier 2
     ConfigView view =
         ConfigView.of(
-            Snapshot.newBuilder()
+            0,
+            SnapshotChunk.newBuilder()
                 .addProviderGroups(group(10, Status.STATUS_ACTIVE, "m"))
                 .addProviderKeys(providerKey(1, 10, 1, 3, Status.STATUS_ACTIVE))
                 .addProviderKeys(providerKey(2, 10, 1, 1, Status.STATUS_ACTIVE))
@@ -78,7 +79,8 @@ class PriorityWeightedRouterTest {
     // Given the model is served by: 20 disabled, 21 keyless, 22 not bound, 23 usable
     ConfigView view =
         ConfigView.of(
-            Snapshot.newBuilder()
+            0,
+            SnapshotChunk.newBuilder()
                 .addProviderGroups(group(20, Status.STATUS_DISABLED, "m"))
                 .addProviderGroups(group(21, Status.STATUS_ACTIVE, "m"))
                 .addProviderGroups(group(22, Status.STATUS_ACTIVE, "m"))

@@ -134,7 +134,13 @@ public final class StubUpstream extends AbstractVerticle {
   @Override
   public void start(io.vertx.core.Promise<Void> started) {
     vertx
-        .createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setTcpNoDelay(true))
+        .createHttpServer(
+            new HttpServerOptions()
+                .setHost("127.0.0.1")
+                .setTcpNoDelay(true)
+                // The admin API accepts provider secrets of up to 16 KiB, sent as a bearer header;
+                // Vert.x's default 8 KiB would refuse them with 431.
+                .setMaxHeaderSize(32 * 1024))
         .requestHandler(this::handle)
         .listen(config().getInteger("port"))
         .<Void>mapEmpty()
