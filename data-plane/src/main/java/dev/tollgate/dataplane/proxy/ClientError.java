@@ -112,9 +112,21 @@ enum ClientError {
     this(failure.status(), failure.code(), failure.message());
   }
 
-  /** The message, with {@code args} filled into the pattern. */
+  /**
+   * The message, with {@code args} filled into the pattern; text among them (what the client sent,
+   * such as a model name) is cleaned first ({@link ClientText}).
+   */
   String message(Object... args) {
-    return args.length == 0 ? pattern : String.format(pattern, args);
+    if (args.length == 0) {
+      return pattern;
+    }
+    Object[] filled = args.clone();
+    for (int i = 0; i < filled.length; i++) {
+      if (filled[i] instanceof String text) {
+        filled[i] = ClientText.clean(text);
+      }
+    }
+    return String.format(pattern, filled);
   }
 
   /** The pattern as listed in the docs. */

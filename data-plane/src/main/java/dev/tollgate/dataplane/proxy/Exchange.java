@@ -100,6 +100,8 @@ final class Exchange {
 
   private boolean finished;
 
+  private boolean metered = true;
+
   /** What the meter was given; null until finished, or when nothing is metered. */
   private RequestOutcome outcome;
 
@@ -136,9 +138,12 @@ final class Exchange {
     this.keyId = key.getId();
   }
 
-  /** The key was needed only to answer (GET /v1/models): nothing is metered. */
+  /**
+   * The endpoint proxies nothing (GET /v1/models, unknown paths): whatever it answers, the key is
+   * needed only to answer, and nothing is metered.
+   */
   void notMetered() {
-    this.keyId = 0;
+    this.metered = false;
   }
 
   /**
@@ -146,14 +151,15 @@ final class Exchange {
    * model no group serves.
    */
   void bodyRead(ChatRequest request) {
-    this.model = request.model();
+    // Kept for the error event as the client wrote it, cleaned: the model routed is the request's.
+    this.model = ClientText.clean(request.model());
     this.modelLabel = RequestMetrics.OTHER;
     this.requestBytes = request.bodyBytes();
   }
 
-  /** A group of the configuration serves the model: it is counted under its own name. */
-  void modelServed() {
-    this.modelLabel = model;
+  /** A group of the configuration serves the model: it is counted under that name. */
+  void modelServed(String servedModel) {
+    this.modelLabel = servedModel;
   }
 
   /**
@@ -399,7 +405,7 @@ final class Exchange {
       // A lease held since routing whose try never began (refused by a limit, client gone).
       endLease();
     }
-    if (keyId != 0) {
+    if (keyId != 0 && metered) {
       long latencyMs = (System.nanoTime() - startNanos) / 1_000_000L;
       outcome =
           new RequestOutcome(

@@ -164,6 +164,7 @@ public class ProxyPipeline {
   /** {@code GET /v1/models}: served from the replica, not metered (no upstream, no tokens). */
   public void models(RoutingContext ctx) {
     Exchange exchange = Exchange.begin(ctx, meter, metrics);
+    exchange.notMetered();
     ConfigView view = authenticate(exchange);
     if (view == null) {
       return;
@@ -180,7 +181,6 @@ public class ProxyPipeline {
               .put("created", 0)
               .put("owned_by", "tollgate"));
     }
-    exchange.notMetered();
     exchange.finish(200, true, TokenUsage.NONE, null, null);
     exchange
         .response
@@ -300,7 +300,7 @@ public class ProxyPipeline {
 
   private Route route(Exchange exchange, ConfigView view, ChatRequest request) {
     if (!view.activeGroupsServing(request.model()).isEmpty()) {
-      exchange.modelServed();
+      exchange.modelServed(request.model());
     }
     RouteDecision decision = router.route(view, exchange.key(), request.model());
     if (decision == null) {
