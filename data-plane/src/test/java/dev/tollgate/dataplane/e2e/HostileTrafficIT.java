@@ -94,6 +94,10 @@ class HostileTrafficIT {
 
   private static final AtomicInteger unanswered = new AtomicInteger();
 
+  /** Requests whose answer could not be read: printed when the counts disagree. */
+  private static final List<String> doubtful =
+      java.util.Collections.synchronizedList(new ArrayList<>());
+
   @BeforeAll
   static void startGateway() throws Exception {
     System.out.println(
@@ -204,8 +208,9 @@ class HostileTrafficIT {
 
     // Then both data planes still serve
     for (int port : dpPorts) {
-      assertThat(chat(port, 0, "{\"model\":\"" + MODEL + "\",\"max_tokens\":1}").status)
-          .isEqualTo(200);
+      Answer still = chat(port, 0, "{\"model\":\"" + MODEL + "\",\"max_tokens\":1}");
+      assertThat(still.status).isEqualTo(200);
+      tally(0, still);
     }
     // And the admin API's counters of every key equal what its clients were answered
     awaitCountersEqualAnswered(Duration.ofSeconds(30));
@@ -253,6 +258,7 @@ class HostileTrafficIT {
         () -> assertThat(status(dpPorts[1], "/q/health/ready")).isEqualTo(503));
     Answer during = chat(dpPorts[1], 1, "{\"model\":\"" + MODEL + "\",\"max_tokens\":1}");
     assertThat(during.status).as(during.text).isEqualTo(200);
+    tally(1, during);
     // And it exits after the drain, and comes back
     assertThat(dataPlanes[1].waitFor(60, TimeUnit.SECONDS)).isTrue();
     assertThat(dataPlanes[1].exitValue()).isIn(0, 143);
@@ -657,6 +663,8 @@ class HostileTrafficIT {
         .isNotEqualTo(500);
     if (answer.status != 0) {
       tally(key, answer);
+    } else {
+      doubtful.add("fuzz key " + key + " " + path + ": " + answer.text);
     }
   }
 
@@ -733,6 +741,7 @@ class HostileTrafficIT {
     } catch (IOException refusedOrReset) {
       // A data plane that is stopping or starting: no answer, nothing to count.
       unanswered.incrementAndGet();
+      doubtful.add("normal key " + key + " port " + port + ": " + refusedOrReset);
       Thread.sleep(20);
       return;
     }
@@ -761,6 +770,15 @@ class HostileTrafficIT {
   }
 
   private static void awaitCountersEqualAnswered(Duration timeout) throws Exception {
+    try {
+      awaitCounters(timeout);
+    } catch (AssertionError disagree) {
+      throw new AssertionError(
+          disagree.getMessage() + "\nunreadable answers: " + doubtful, disagree);
+    }
+  }
+
+  private static void awaitCounters(Duration timeout) {
     Eventually.within(
         timeout,
         () -> {
