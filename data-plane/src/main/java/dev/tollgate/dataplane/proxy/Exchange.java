@@ -45,6 +45,7 @@ final class Exchange {
   final String requestId;
   private final UsageMeter meter;
   private final RequestMetrics metrics;
+  private final ShutdownGate gate;
   private final long startNanos;
   private final long startMs;
 
@@ -106,8 +107,15 @@ final class Exchange {
   private RequestOutcome outcome;
 
   private Exchange(
-      RoutingContext ctx, UsageMeter meter, RequestMetrics metrics, ApiEndpoint endpoint) {
+      RoutingContext ctx,
+      UsageMeter meter,
+      RequestMetrics metrics,
+      ShutdownGate gate,
+      ApiEndpoint endpoint) {
     this.ctx = ctx;
+    this.gate = gate;
+    // Before any check of the gate: the seal waits until this request is recorded.
+    gate.entered();
     this.response = ctx.response();
     this.meter = meter;
     this.metrics = metrics;
@@ -123,13 +131,18 @@ final class Exchange {
     }
   }
 
-  static Exchange begin(RoutingContext ctx, UsageMeter meter, RequestMetrics metrics) {
-    return new Exchange(ctx, meter, metrics, null);
+  static Exchange begin(
+      RoutingContext ctx, UsageMeter meter, RequestMetrics metrics, ShutdownGate gate) {
+    return new Exchange(ctx, meter, metrics, gate, null);
   }
 
   static Exchange begin(
-      RoutingContext ctx, UsageMeter meter, RequestMetrics metrics, ApiEndpoint endpoint) {
-    return new Exchange(ctx, meter, metrics, endpoint);
+      RoutingContext ctx,
+      UsageMeter meter,
+      RequestMetrics metrics,
+      ShutdownGate gate,
+      ApiEndpoint endpoint) {
+    return new Exchange(ctx, meter, metrics, gate, endpoint);
   }
 
   /** The client's key was accepted: from now on the request is counted on it. */
@@ -425,6 +438,7 @@ final class Exchange {
               attempts);
       meter.record(outcome);
     }
+    gate.left();
   }
 
   /**

@@ -131,7 +131,7 @@ public class ProxyPipeline {
   }
 
   private void serve(RoutingContext ctx, ApiEndpoint endpoint) {
-    Exchange exchange = Exchange.begin(ctx, meter, metrics, endpoint);
+    Exchange exchange = Exchange.begin(ctx, meter, metrics, gate, endpoint);
     ConfigView view = authenticate(exchange);
     if (view == null) {
       return;
@@ -163,7 +163,7 @@ public class ProxyPipeline {
 
   /** {@code GET /v1/models}: served from the replica, not metered (no upstream, no tokens). */
   public void models(RoutingContext ctx) {
-    Exchange exchange = Exchange.begin(ctx, meter, metrics);
+    Exchange exchange = Exchange.begin(ctx, meter, metrics, gate);
     exchange.notMetered();
     ConfigView view = authenticate(exchange);
     if (view == null) {
@@ -190,7 +190,7 @@ public class ProxyPipeline {
 
   /** Any other path or method under /v1: not metered. */
   public void unknownEndpoint(RoutingContext ctx) {
-    Exchange.begin(ctx, meter, metrics)
+    Exchange.begin(ctx, meter, metrics, gate)
         .refuse(ClientError.UNKNOWN_URL, ctx.request().method(), ctx.request().path());
   }
 

@@ -7,6 +7,7 @@ import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The drain on SIGTERM, in three steps, each keeping "every answered request is counted":
@@ -33,6 +34,7 @@ public class ShutdownGate {
   private volatile boolean draining;
   private volatile boolean closed;
   private volatile boolean sealed;
+  private final AtomicInteger inFlight = new AtomicInteger();
 
   ShutdownGate(DataPlaneConfig config) {
     this.delay = config.shutdownDelay();
@@ -54,11 +56,33 @@ public class ShutdownGate {
     closed = true;
   }
 
-  /** Runs before the flusher's final flush (a lower priority value is notified first). */
-  void onStop(@Observes @Priority(1) ShutdownEvent event) {
+  /**
+   * Runs before the flusher's final flush (a lower priority value is notified first): closes the
+   * gate, then waits for every request already past it to be recorded (Quarkus' graceful phase may
+   * end before this replica's own delay has closed the gate, and a request admitted then would
+   * otherwise be recorded after the final drain), and only then seals.
+   */
+  void onStop(@Observes @Priority(1) ShutdownEvent event) throws InterruptedException {
     draining = true;
     closed = true;
+    long deadline = System.nanoTime() + IN_FLIGHT_WAIT.toNanos();
+    while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
     sealed = true;
+  }
+
+  /** Longest wait at the seal for requests still being answered. */
+  private static final Duration IN_FLIGHT_WAIT = Duration.ofSeconds(10);
+
+  /** A request entered the pipeline; {@link #left} must follow once it is recorded. */
+  void entered() {
+    inFlight.incrementAndGet();
+  }
+
+  /** A request that {@link #entered} is recorded (or was never to be). */
+  void left() {
+    inFlight.decrementAndGet();
   }
 
   /** Whether the replica wants traffic: false from SIGTERM on. */
