@@ -79,6 +79,27 @@ public interface DataPlaneConfig {
   @WithDefault("10485760")
   int maxRequestBodyBytes();
 
+  /**
+   * SIGTERM: how long the replica keeps serving normally while its readiness reports DOWN, before
+   * it refuses new requests and drains ({@code TOLLGATE_SHUTDOWN_DELAY}); the time Kubernetes needs
+   * to take it out of the Service's endpoints. Also Quarkus' {@code quarkus.shutdown.delay}.
+   */
+  @WithDefault("5s")
+  Duration shutdownDelay();
+
+  /** The HTTP front door. */
+  Http http();
+
+  /** The HTTP front door: what a client may make the gateway wait for. */
+  interface Http {
+    /**
+     * Longest time from the end of a request's headers to the end of its body ({@code
+     * TOLLGATE_HTTP_BODY_TIMEOUT}); a slower body is refused with 408 and the connection closed.
+     */
+    @WithDefault("30s")
+    Duration bodyTimeout();
+  }
+
   /** Calls to upstream providers. */
   Upstream upstream();
 

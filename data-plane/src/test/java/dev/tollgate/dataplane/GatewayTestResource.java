@@ -86,6 +86,8 @@ public class GatewayTestResource implements QuarkusTestResourceLifecycleManager 
   public static final long DISCONNECT_KEY = 42;
   public static final String DISCONNECT_SECRET = "tg-disconnect";
   public static final long OPENAI_JAVA_KEY = 43;
+  public static final long FRONT_DOOR_KEY = 48;
+  public static final String FRONT_DOOR_SECRET = "tg-front-door";
   public static final String OPENAI_JAVA_SECRET = "tg-openai-java";
   public static final long OPENAI_NODE_KEY = 44;
   public static final String OPENAI_NODE_SECRET = "tg-openai-node";
@@ -138,6 +140,7 @@ public class GatewayTestResource implements QuarkusTestResourceLifecycleManager 
           Map.entry("tollgate.upstream.first-byte-timeout", "1s"),
           Map.entry("tollgate.upstream.idle-timeout", "1s"),
           Map.entry("tollgate.max-request-body-bytes", "65536"),
+          Map.entry("tollgate.http.body-timeout", "1500ms"),
           Map.entry("tollgate.redis.url", TestRedis.URL),
           // A cold test JVM connects slowly; the fail-open path has tests of its own.
           Map.entry("tollgate.redis.timeout", "2s"),
@@ -245,6 +248,7 @@ public class GatewayTestResource implements QuarkusTestResourceLifecycleManager 
     cp.put(FakeControlPlane.key(ANTHROPIC_KEY, ACTIVE_USER, ANTHROPIC_SECRET, all).build());
     cp.put(FakeControlPlane.key(DISCONNECT_KEY, ACTIVE_USER, DISCONNECT_SECRET, all).build());
     cp.put(FakeControlPlane.key(OPENAI_JAVA_KEY, ACTIVE_USER, OPENAI_JAVA_SECRET, all).build());
+    cp.put(FakeControlPlane.key(FRONT_DOOR_KEY, ACTIVE_USER, FRONT_DOOR_SECRET, all).build());
     cp.put(FakeControlPlane.key(OPENAI_NODE_KEY, ACTIVE_USER, OPENAI_NODE_SECRET, all).build());
     cp.put(FakeControlPlane.key(BIG_STREAM_KEY, ACTIVE_USER, BIG_STREAM_SECRET, all).build());
     cp.put(

@@ -34,47 +34,75 @@ final class ChatRequest {
     this.clientAskedUsage = clientAskedUsage;
   }
 
-  /** The parsed chat-completions body, or null when it is not one JSON object. */
-  static ChatRequest parse(Buffer body) {
-    return parse(body, true);
-  }
+  /**
+   * The body, parsed; or why it cannot be served.
+   *
+   * @param request the parsed body, null when refused
+   * @param refusal {@link ClientError#INVALID_JSON} or {@link ClientError#DUPLICATE_MEMBER}, null
+   *     when parsed
+   * @param member for a duplicate: the member named twice
+   */
+  record Parsed(ChatRequest request, ClientError refusal, String member) {}
 
   /**
-   * The parsed body, or null when it is not one JSON object.
+   * The parsed body, or why not: not one JSON object, or a member the gateway reads ({@code model},
+   * {@code stream}, {@code stream_options}) given twice. A duplicate is refused rather than
+   * resolved because parsers disagree on which one wins: the gateway would route and count one
+   * model while the upstream serves (and bills) the other.
    *
    * @param streamUsageOptIn whether the endpoint streams usage only when asked ({@code
    *     stream_options.include_usage}: chat and completions), so the gateway asks for it on the
    *     client's behalf; the other endpoints (responses, messages) stream usage anyway
    */
-  static ChatRequest parse(Buffer body, boolean streamUsageOptIn) {
+  static Parsed parse(Buffer body, boolean streamUsageOptIn) {
     byte[] bytes = body.getBytes();
     try (JsonParser parser = FACTORY.createParser(bytes)) {
       if (parser.nextToken() != JsonToken.START_OBJECT) {
-        return null;
+        return INVALID;
       }
       String model = "";
       boolean stream = false;
       boolean askedUsage = false;
+      int seen = 0;
       JsonToken token;
       while ((token = parser.nextToken()) == JsonToken.FIELD_NAME) {
         String name = parser.currentName();
         JsonToken value = parser.nextToken();
-        switch (name) {
-          case "model" -> model = value == JsonToken.VALUE_STRING ? parser.getText() : "";
-          case "stream" -> stream = value == JsonToken.VALUE_TRUE;
-          case "stream_options" ->
-              askedUsage = value == JsonToken.START_OBJECT && includeUsage(parser);
-          default -> parser.skipChildren();
+        int bit =
+            switch (name) {
+              case "model" -> 1;
+              case "stream" -> 2;
+              case "stream_options" -> 4;
+              default -> 0;
+            };
+        if ((seen & bit) != 0) {
+          return new Parsed(null, ClientError.DUPLICATE_MEMBER, name);
         }
+        seen |= bit;
+        if (name.equals("stream_options") && value == JsonToken.START_OBJECT) {
+          askedUsage = includeUsage(parser);
+          continue;
+        }
+        if (name.equals("model")) {
+          model = value == JsonToken.VALUE_STRING ? parser.getText() : "";
+        } else if (name.equals("stream")) {
+          stream = value == JsonToken.VALUE_TRUE;
+        }
+        // An object or array (wherever it stands) is skipped whole, so its members are never
+        // taken for the body's own.
+        parser.skipChildren();
       }
       if (token != JsonToken.END_OBJECT || parser.nextToken() != null) {
-        return null;
+        return INVALID;
       }
-      return new ChatRequest(body, model, stream, askedUsage || !streamUsageOptIn);
+      return new Parsed(
+          new ChatRequest(body, model, stream, askedUsage || !streamUsageOptIn), null, null);
     } catch (Exception notJson) {
-      return null;
+      return INVALID;
     }
   }
+
+  private static final Parsed INVALID = new Parsed(null, ClientError.INVALID_JSON, null);
 
   /** Size of the client's body, bytes (the input estimate when the upstream reports no usage). */
   int bodyBytes() {

@@ -1,5 +1,6 @@
 package dev.tollgate.dataplane.proxy;
 
+import dev.tollgate.dataplane.routing.Route;
 import dev.tollgate.dataplane.routing.UpstreamLease;
 import dev.tollgate.dataplane.upstream.TokenUsage;
 import dev.tollgate.dataplane.upstream.UsageExtractor;
@@ -19,8 +20,14 @@ import java.util.function.LongConsumer;
 
 /**
  * One client request on its way through the pipeline, and the single place where it ends: {@link
- * #finish} records it with the meter exactly once, whichever comes first of the response ending,
- * the upstream failing, or the client going away.
+ * #finish} records it with the meter exactly once, as one {@link RequestOutcome}, whichever comes
+ * first of the response ending, the upstream failing, or the client going away.
+ *
+ * <p>Its state changes only through named steps, in the order the pipeline takes them: {@link
+ * #begin}, {@link #authenticated}, {@link #bodyRead}, {@link #modelServed}, {@link #routed}, {@link
+ * #admitted}, then per upstream try {@link #trying}, {@link #sending}, {@link #upstreamAnswered},
+ * {@link #relaying} (or {@link #endAttempt} to fail over); and it ends with {@link #refuse}, {@link
+ * #finish} or {@link #abort}. Every error it writes comes from the {@link ClientError} catalogue.
  *
  * <p>Confined to the event loop of the client connection (upstream callbacks run there too), so its
  * fields need no synchronisation.
@@ -38,17 +45,18 @@ final class Exchange {
   final String requestId;
   private final UsageMeter meter;
   private final RequestMetrics metrics;
+  private final ShutdownGate gate;
   private final long startNanos;
   private final long startMs;
 
   /** Set once authenticated; 0 means nothing is metered. */
-  long keyId;
+  private long keyId;
 
   /** The authenticated key, null before. */
-  ApiKey key;
+  private ApiKey key;
 
   /** The provider key of the current (last) upstream try; 0 while none was made. */
-  long providerKeyId;
+  private long providerKeyId;
 
   /** Tries that ended, in order; the current one is added when it ends. */
   private final List<UpstreamAttempt> attempts = new ArrayList<>(1);
@@ -58,21 +66,24 @@ final class Exchange {
   private long attemptStartNanos;
   private long attemptStartMs;
 
-  String model = "";
+  /** The kind of the 429 the current try answered (passed on to the client), NONE otherwise. */
+  private Throttle answeredThrottle = Throttle.NONE;
+
+  private String model = "";
 
   /** The model as a metrics label: a model of the config, "other", or "none" before the body. */
-  String modelLabel = RequestMetrics.NONE;
+  private String modelLabel = RequestMetrics.NONE;
 
   /** The routed group's name as a metrics label, "none" before routing. */
-  String groupLabel = RequestMetrics.NONE;
+  private String groupLabel = RequestMetrics.NONE;
 
-  HttpClientRequest upstreamRequest;
+  private HttpClientRequest upstreamRequest;
 
   /** Size of the client's body, bytes; the input estimate when the upstream reports no usage. */
-  long requestBytes;
+  private long requestBytes;
 
   /** Reads usage from the answer being relayed; null until an answer started. */
-  UsageExtractor relayedUsage;
+  private UsageExtractor relayedUsage;
 
   /** The endpoint called; null for those that proxy nothing (models, unknown paths). */
   final ApiEndpoint endpoint;
@@ -86,13 +97,25 @@ final class Exchange {
   private boolean upstreamOpened;
 
   /** Called once with the tokens used when the request ends, however it ends (limits' release). */
-  LongConsumer onEnd;
+  private LongConsumer onEnd;
 
   private boolean finished;
 
+  private boolean metered = true;
+
+  /** What the meter was given; null until finished, or when nothing is metered. */
+  private RequestOutcome outcome;
+
   private Exchange(
-      RoutingContext ctx, UsageMeter meter, RequestMetrics metrics, ApiEndpoint endpoint) {
+      RoutingContext ctx,
+      UsageMeter meter,
+      RequestMetrics metrics,
+      ShutdownGate gate,
+      ApiEndpoint endpoint) {
     this.ctx = ctx;
+    this.gate = gate;
+    // Before any check of the gate: the seal waits until this request is recorded.
+    gate.entered();
     this.response = ctx.response();
     this.meter = meter;
     this.metrics = metrics;
@@ -103,15 +126,113 @@ final class Exchange {
     this.requestId = requestId(ctx.request().getHeader("x-request-id"));
     response.putHeader("x-request-id", requestId);
     response.closeHandler(v -> clientGone());
-  }
-
-  static Exchange begin(RoutingContext ctx, UsageMeter meter, RequestMetrics metrics) {
-    return new Exchange(ctx, meter, metrics, null);
+    if (FrontDoor.chunked(ctx.request())) {
+      FrontDoor.closeAfterAnswer(ctx.request(), response);
+    }
   }
 
   static Exchange begin(
-      RoutingContext ctx, UsageMeter meter, RequestMetrics metrics, ApiEndpoint endpoint) {
-    return new Exchange(ctx, meter, metrics, endpoint);
+      RoutingContext ctx, UsageMeter meter, RequestMetrics metrics, ShutdownGate gate) {
+    return new Exchange(ctx, meter, metrics, gate, null);
+  }
+
+  static Exchange begin(
+      RoutingContext ctx,
+      UsageMeter meter,
+      RequestMetrics metrics,
+      ShutdownGate gate,
+      ApiEndpoint endpoint) {
+    return new Exchange(ctx, meter, metrics, gate, endpoint);
+  }
+
+  /** The client's key was accepted: from now on the request is counted on it. */
+  void authenticated(ApiKey key) {
+    this.key = key;
+    this.keyId = key.getId();
+  }
+
+  /**
+   * The endpoint proxies nothing (GET /v1/models, unknown paths): whatever it answers, the key is
+   * needed only to answer, and nothing is metered.
+   */
+  void notMetered() {
+    this.metered = false;
+  }
+
+  /**
+   * The body was read and names {@code request.model()}; until {@link #modelServed} it counts as a
+   * model no group serves.
+   */
+  void bodyRead(ChatRequest request) {
+    // Kept for the error event as the client wrote it, cleaned: the model routed is the request's.
+    this.model = ClientText.clean(request.model());
+    this.modelLabel = RequestMetrics.OTHER;
+    this.requestBytes = request.bodyBytes();
+  }
+
+  /** A group of the configuration serves the model: it is counted under that name. */
+  void modelServed(String servedModel) {
+    this.modelLabel = servedModel;
+  }
+
+  /**
+   * Routing chose {@code route}: its lease is held from now (the limit stage runs before the first
+   * try), so a request refused or abandoned before its first try gives it back.
+   */
+  void routed(Route route) {
+    hold(route.lease());
+  }
+
+  /** The limits admitted the request; {@code onEnd} gets the tokens used when it ends. */
+  void admitted(LongConsumer onEnd) {
+    this.onEnd = onEnd;
+  }
+
+  /** A try of {@code route}'s provider key starts (the first, or one after a failover). */
+  void trying(Route route) {
+    groupLabel =
+        route.group().getName().isEmpty()
+            ? "group-" + route.group().getId()
+            : route.group().getName();
+    beginAttempt(route.providerKey().getId(), route.lease());
+  }
+
+  /** The current try's request is open to the upstream (reset if the client leaves). */
+  void sending(HttpClientRequest request) {
+    this.upstreamRequest = request;
+  }
+
+  /**
+   * The current try's upstream answered {@code throttle} (a 429's kind, or NONE) and the answer is
+   * passed to the client: the try counts the 429 with its kind when it ends.
+   */
+  void upstreamAnswered(Throttle throttle) {
+    this.answeredThrottle = throttle;
+  }
+
+  /** The upstream's answer is being relayed; {@code usage} reads its tokens on the way. */
+  void relaying(UsageExtractor usage) {
+    this.relayedUsage = usage;
+  }
+
+  /** The authenticated key, null before. */
+  ApiKey key() {
+    return key;
+  }
+
+  /** The provider key of the current (last) try, 0 before the first. */
+  long providerKeyId() {
+    return providerKeyId;
+  }
+
+  /** The current try's open request, null when none is open. */
+  HttpClientRequest upstreamRequest() {
+    return upstreamRequest;
+  }
+
+  /** What the meter was given: null until finished, and for requests nothing is metered of. */
+  RequestOutcome outcome() {
+    return outcome;
   }
 
   /**
@@ -134,38 +255,31 @@ final class Exchange {
     return finished;
   }
 
-  /** Answers with an OpenAI-shaped error, or cuts the connection if the answer already started. */
-  void fail(int status, String code, String message) {
-    fail(status, code, message, false);
-  }
-
-  /** As {@link #fail(int, String, String)}, then closes the connection once the answer is out. */
-  void failAndClose(int status, String code, String message) {
-    fail(status, code, message, true);
-  }
-
   /**
-   * Refuses with an error of an explicit OpenAI {@code type} and a {@code Retry-After} in seconds.
+   * Answers with {@code error} (its message filled with {@code args}), or cuts the connection if
+   * the answer already started.
    */
-  void refuse(int status, String type, String code, String message, long retryAfterSeconds) {
-    if (finished || response.headWritten()) {
-      fail(status, code, message);
-      return;
-    }
-    finish(status, false, TokenUsage.NONE, code, message);
-    response.headers().clear();
-    response
-        .setStatusCode(status)
-        .putHeader("x-request-id", requestId)
-        .putHeader("retry-after", Long.toString(retryAfterSeconds))
-        .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-        .end(
-            dialect == ApiEndpoint.Dialect.OPENAI
-                ? OpenAiError.body(type, code, message)
-                : OpenAiError.body(dialect, status, code, message));
+  void refuse(ClientError error, Object... args) {
+    fail(error.status, error.type, error.code, error.message(args), -1, false);
   }
 
-  private void fail(int status, String code, String message, boolean close) {
+  /** As {@link #refuse}, then closes the connection once the answer is out. */
+  void refuseAndClose(ClientError error, Object... args) {
+    fail(error.status, error.type, error.code, error.message(args), -1, true);
+  }
+
+  /** As {@link #refuse}, with a {@code Retry-After} in seconds. */
+  void refuseRetryAfter(ClientError error, long retryAfterSeconds, Object... args) {
+    fail(error.status, error.type, error.code, error.message(args), retryAfterSeconds, false);
+  }
+
+  /** As {@link #refuseRetryAfter}, with the OpenAI {@code type} given (a rate limit's scope). */
+  void refuseRetryAfter(ClientError error, String type, long retryAfterSeconds, Object... args) {
+    fail(error.status, type, error.code, error.message(args), retryAfterSeconds, false);
+  }
+
+  private void fail(
+      int status, String type, String code, String message, long retryAfterSeconds, boolean close) {
     if (finished) {
       return;
     }
@@ -181,8 +295,18 @@ final class Exchange {
     response
         .setStatusCode(status)
         .putHeader("x-request-id", requestId)
-        .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-        .end(OpenAiError.body(dialect, status, code, message))
+        .putHeader(HttpHeaders.CONTENT_TYPE, "application/json");
+    if (retryAfterSeconds >= 0) {
+      response.putHeader("retry-after", Long.toString(retryAfterSeconds));
+    }
+    if (close || FrontDoor.chunked(ctx.request())) {
+      response.putHeader(HttpHeaders.CONNECTION, "close");
+    }
+    response
+        .end(
+            dialect == ApiEndpoint.Dialect.OPENAI
+                ? OpenAiError.body(type, code, message)
+                : OpenAiError.body(dialect, status, code, message))
         .onComplete(
             written -> {
               if (close) {
@@ -207,23 +331,18 @@ final class Exchange {
    * Holds the lease routing took before the first try begins (the limit stage runs in between), so
    * that a request refused or abandoned before its first try gives it back.
    */
-  void hold(UpstreamLease lease) {
+  private void hold(UpstreamLease lease) {
     if (!attemptOpen) {
       endLease();
       this.lease = lease;
     }
   }
 
-  /** Starts a try of {@code id}; the previous try must have been ended with {@link #endAttempt}. */
-  void beginAttempt(long id) {
-    beginAttempt(id, null);
-  }
-
   /**
    * Starts a try of {@code id} holding {@code lease} (may be null), which is ended with the try:
    * its in-flight slot is given back however the request ends.
    */
-  void beginAttempt(long id, UpstreamLease lease) {
+  private void beginAttempt(long id, UpstreamLease lease) {
     if (attemptOpen) {
       throw new IllegalStateException("the previous upstream try of " + requestId + " is open");
     }
@@ -233,6 +352,7 @@ final class Exchange {
       this.lease = lease;
     }
     attemptOpen = true;
+    answeredThrottle = Throttle.NONE;
     attemptStartNanos = System.nanoTime();
     attemptStartMs = System.currentTimeMillis();
   }
@@ -249,6 +369,7 @@ final class Exchange {
       return;
     }
     attemptOpen = false;
+    upstreamRequest = null;
     endLease();
     long nanos = System.nanoTime() - attemptStartNanos;
     attempts.add(
@@ -287,16 +408,19 @@ final class Exchange {
       attemptOpen = false;
       endLease();
       long nanos = System.nanoTime() - attemptStartNanos;
+      // A 429 passed on to the client keeps its kind, as when it is failed over: the control
+      // plane's upstream_429 counts must equal what the data plane saw.
+      Throttle throttle = status == 429 ? answeredThrottle : Throttle.NONE;
       attempts.add(
           new UpstreamAttempt(
-              providerKeyId, status, success, nanos / 1_000_000L, Throttle.NONE, attemptStartMs));
+              providerKeyId, status, success, nanos / 1_000_000L, throttle, attemptStartMs));
     } else {
       // A lease held since routing whose try never began (refused by a limit, client gone).
       endLease();
     }
-    if (keyId != 0) {
+    if (keyId != 0 && metered) {
       long latencyMs = (System.nanoTime() - startNanos) / 1_000_000L;
-      meter.record(
+      outcome =
           new RequestOutcome(
               keyId,
               providerKeyId,
@@ -311,8 +435,10 @@ final class Exchange {
               success ? null : errorClass,
               success ? null : message,
               requestId,
-              attempts));
+              attempts);
+      meter.record(outcome);
     }
+    gate.left();
   }
 
   /**

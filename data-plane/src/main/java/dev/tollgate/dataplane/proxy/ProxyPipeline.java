@@ -9,6 +9,7 @@ import dev.tollgate.dataplane.config.ConfigView;
 import dev.tollgate.dataplane.ratelimit.Decision;
 import dev.tollgate.dataplane.ratelimit.Limits;
 import dev.tollgate.dataplane.ratelimit.RateLimiter;
+import dev.tollgate.dataplane.ratelimit.Scope;
 import dev.tollgate.dataplane.routing.ModelRouter;
 import dev.tollgate.dataplane.routing.ProviderKeyHealth;
 import dev.tollgate.dataplane.routing.Route;
@@ -74,6 +75,7 @@ public class ProxyPipeline {
   private final ShutdownGate gate;
   private final ProviderKeyHealth health;
   private final int maxBodyBytes;
+  private final long bodyTimeoutMs;
   private final int maxRetries;
 
   ProxyPipeline(
@@ -99,6 +101,7 @@ public class ProxyPipeline {
     this.gate = gate;
     this.health = health;
     this.maxBodyBytes = config.maxRequestBodyBytes();
+    this.bodyTimeoutMs = config.http().bodyTimeout().toMillis();
     this.maxRetries = Math.max(0, config.routing().maxRetries());
   }
 
@@ -128,17 +131,23 @@ public class ProxyPipeline {
   }
 
   private void serve(RoutingContext ctx, ApiEndpoint endpoint) {
-    Exchange exchange = Exchange.begin(ctx, meter, metrics, endpoint);
+    Exchange exchange = Exchange.begin(ctx, meter, metrics, gate, endpoint);
     ConfigView view = authenticate(exchange);
     if (view == null) {
+      return;
+    }
+    ClientError framing = FrontDoor.framing(exchange.ctx.request());
+    if (framing != null) {
+      // The body's extent is in doubt, so the connection cannot carry another request.
+      exchange.refuseAndClose(framing, exchange.ctx.request().getHeader(HttpHeaders.EXPECT));
       return;
     }
     readBody(
         exchange,
         request -> {
-          AuthFailure refused = authenticator.checkModel(exchange.key, request.model(), view);
+          AuthFailure refused = authenticator.checkModel(exchange.key(), request.model(), view);
           if (refused != null) {
-            exchange.fail(refused.status(), refused.code(), refused.message());
+            exchange.refuse(ClientError.of(refused));
             return;
           }
           Route route = route(exchange, view, request);
@@ -154,14 +163,15 @@ public class ProxyPipeline {
 
   /** {@code GET /v1/models}: served from the replica, not metered (no upstream, no tokens). */
   public void models(RoutingContext ctx) {
-    Exchange exchange = Exchange.begin(ctx, meter, metrics);
+    Exchange exchange = Exchange.begin(ctx, meter, metrics, gate);
+    exchange.notMetered();
     ConfigView view = authenticate(exchange);
     if (view == null) {
       return;
     }
     JsonArray data = new JsonArray();
-    for (String model : router.models(view, exchange.key)) {
-      if (authenticator.checkModel(exchange.key, model, view) != null) {
+    for (String model : router.models(view, exchange.key())) {
+      if (authenticator.checkModel(exchange.key(), model, view) != null) {
         continue; // not on the key's allow-list
       }
       data.add(
@@ -171,7 +181,6 @@ public class ProxyPipeline {
               .put("created", 0)
               .put("owned_by", "tollgate"));
     }
-    exchange.keyId = 0;
     exchange.finish(200, true, TokenUsage.NONE, null, null);
     exchange
         .response
@@ -181,22 +190,24 @@ public class ProxyPipeline {
 
   /** Any other path or method under /v1: not metered. */
   public void unknownEndpoint(RoutingContext ctx) {
-    Exchange.begin(ctx, meter, metrics)
-        .fail(
-            404,
-            "unknown_url",
-            "Unknown request URL: " + ctx.request().method() + " " + ctx.request().path() + ".");
+    Exchange.begin(ctx, meter, metrics, gate)
+        .refuse(ClientError.UNKNOWN_URL, ctx.request().method(), ctx.request().path());
   }
 
-  /** The view the key was checked against, or null once the client has been refused. */
+  /**
+   * The view the key was checked against, or null once the client has been refused. A replica
+   * shutting down still authenticates, so that its 503 is counted on the key like any answer; only
+   * once the final flush has begun, when nothing more can be counted, is the connection closed
+   * unanswered.
+   */
   private ConfigView authenticate(Exchange exchange) {
-    if (!gate.open()) {
-      exchange.failAndClose(503, "shutting_down", "This gateway replica is shutting down; retry.");
+    if (gate.sealed()) {
+      exchange.ctx.request().connection().close();
       return null;
     }
     ConfigView view = replica.view();
     if (view == null) {
-      exchange.fail(503, "not_ready", "The gateway has not loaded its configuration yet.");
+      exchange.refuse(ClientError.NOT_READY);
       return null;
     }
     String authorization = exchange.ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
@@ -212,51 +223,76 @@ public class ProxyPipeline {
             view,
             System.currentTimeMillis());
     if (!result.ok()) {
-      exchange.fail(result.failure().status(), result.failure().code(), result.failure().message());
+      exchange.refuse(ClientError.of(result.failure()));
       return null;
     }
-    exchange.keyId = result.key().getId();
-    exchange.key = result.key();
+    exchange.authenticated(result.key());
+    if (!gate.accepting()) {
+      exchange.refuseAndClose(ClientError.SHUTTING_DOWN);
+      return null;
+    }
     return view;
   }
 
-  /** Reads the body up to the size bound and parses it once. */
+  /**
+   * Reads the body up to the size bound and within the body timeout, and parses it once. The buffer
+   * grows with the bytes that arrive, never sized from a declared Content-Length: a client cannot
+   * make the gateway allocate by promising a body it never sends.
+   */
   private void readBody(Exchange exchange, Consumer<ChatRequest> next) {
     HttpServerRequest request = exchange.ctx.request();
-    String declared = request.getHeader(HttpHeaders.CONTENT_LENGTH);
-    if (declared != null && parseLength(declared) > maxBodyBytes) {
+    long declared = FrontDoor.declaredLength(request);
+    if (declared > maxBodyBytes) {
       tooLarge(exchange);
       return;
     }
-    Buffer body = Buffer.buffer(declared == null ? 1024 : (int) Math.max(0, parseLength(declared)));
+    if (FrontDoor.expectsContinue(request)) {
+      // Answered here, once the key and the declared size are accepted; never forwarded upstream.
+      exchange.response.writeContinue();
+    }
+    Buffer body = Buffer.buffer((int) Math.min(Math.max(declared, 1024), 64 * 1024));
+    long timer =
+        exchange
+            .ctx
+            .vertx()
+            .setTimer(
+                bodyTimeoutMs,
+                id -> {
+                  if (!exchange.finished()) {
+                    exchange.refuseAndClose(ClientError.BODY_TIMEOUT, bodyTimeoutMs);
+                  }
+                });
     request.handler(
         chunk -> {
           if (exchange.finished()) {
             return;
           }
           if (body.length() + chunk.length() > maxBodyBytes) {
+            exchange.ctx.vertx().cancelTimer(timer);
             tooLarge(exchange);
           } else {
             body.appendBuffer(chunk);
           }
         });
     request.exceptionHandler(
-        failure -> exchange.fail(400, "invalid_request", "The request body could not be read."));
+        failure -> {
+          exchange.ctx.vertx().cancelTimer(timer);
+          exchange.refuse(ClientError.BODY_UNREADABLE);
+        });
     request.endHandler(
         v -> {
+          exchange.ctx.vertx().cancelTimer(timer);
           if (exchange.finished()) {
             return;
           }
-          ChatRequest chat = ChatRequest.parse(body, exchange.endpoint.streamUsageOptIn);
-          if (chat == null) {
-            exchange.fail(400, "invalid_json", "The request body must be a JSON object.");
-          } else if (chat.model().isEmpty()) {
-            exchange.fail(400, "model_required", "The request body must name a model.");
+          ChatRequest.Parsed parsed = ChatRequest.parse(body, exchange.endpoint.streamUsageOptIn);
+          if (parsed.request() == null) {
+            exchange.refuse(parsed.refusal(), parsed.member());
+          } else if (parsed.request().model().isEmpty()) {
+            exchange.refuse(ClientError.MODEL_REQUIRED);
           } else {
-            exchange.model = chat.model();
-            exchange.modelLabel = RequestMetrics.OTHER;
-            exchange.requestBytes = chat.bodyBytes();
-            next.accept(chat);
+            exchange.bodyRead(parsed.request());
+            next.accept(parsed.request());
           }
         });
     request.resume();
@@ -264,44 +300,32 @@ public class ProxyPipeline {
 
   private Route route(Exchange exchange, ConfigView view, ChatRequest request) {
     if (!view.activeGroupsServing(request.model()).isEmpty()) {
-      exchange.modelLabel = request.model();
+      exchange.modelServed(request.model());
     }
-    RouteDecision decision = router.route(view, exchange.key, request.model());
+    RouteDecision decision = router.route(view, exchange.key(), request.model());
     if (decision == null) {
-      exchange.fail(
-          404,
-          "model_not_found",
-          "The model `" + request.model() + "` does not exist or this key cannot use it.");
+      exchange.refuse(ClientError.MODEL_NOT_FOUND, request.model());
       return null;
     }
     if (decision instanceof Unavailable unavailable) {
+      ClientError error = ClientError.of(unavailable.reason());
       if (unavailable.retryAfterSeconds() > 0) {
-        exchange.refuse(
-            unavailable.status(),
-            unavailable.status() == 429 ? "requests" : "server_error",
-            unavailable.code(),
-            unavailable.message(),
-            unavailable.retryAfterSeconds());
+        exchange.refuseRetryAfter(error, unavailable.retryAfterSeconds(), unavailable.model());
       } else {
-        exchange.fail(unavailable.status(), unavailable.code(), unavailable.message());
+        exchange.refuse(error, unavailable.model());
       }
       return null;
     }
     Route route = (Route) decision;
-    exchange.hold(route.lease());
+    exchange.routed(route);
     if (!exchange.dialect.serves(route.group().getPlatform())) {
       // Translating between the two APIs is not the gateway's job; say where the model is served.
-      // (Failing finishes the exchange, which gives the held lease back.)
-      exchange.fail(
-          404,
-          "model_not_found",
+      // (Refusing finishes the exchange, which gives the held lease back.)
+      exchange.refuse(
           exchange.dialect == ApiEndpoint.Dialect.ANTHROPIC
-              ? "The model `"
-                  + request.model()
-                  + "` is served by an OpenAI-compatible group: call it on /v1/chat/completions."
-              : "The model `"
-                  + request.model()
-                  + "` is served by an Anthropic group: call it on /v1/messages.");
+              ? ClientError.MODEL_ON_OPENAI_ENDPOINTS
+              : ClientError.MODEL_ON_MESSAGES,
+          request.model());
       return null;
     }
     return route;
@@ -312,7 +336,7 @@ public class ProxyPipeline {
    * gives its leases back and has its tokens charged when it ends, however it ends.
    */
   private void limit(Exchange exchange, ConfigView view, Route route, Runnable next) {
-    Limits limits = Limits.of(view, exchange.key, route.group().getId());
+    Limits limits = Limits.of(view, exchange.key(), route.group().getId());
     limiter.admit(
         limits,
         decision -> {
@@ -324,7 +348,7 @@ public class ProxyPipeline {
             return;
           }
           if (decision.admitted()) {
-            exchange.onEnd = tokens -> limiter.complete(decision, tokens);
+            exchange.admitted(tokens -> limiter.complete(decision, tokens));
             next.run();
           } else {
             refuse(exchange, decision);
@@ -334,20 +358,16 @@ public class ProxyPipeline {
 
   private static void refuse(Exchange exchange, Decision decision) {
     if (decision.refusedBy() == null) {
-      exchange.refuse(
-          503,
-          "server_error",
-          "limits_unavailable",
-          "The gateway cannot check rate limits right now; retry.",
-          decision.retryAfterSeconds());
+      exchange.refuseRetryAfter(ClientError.LIMITS_UNAVAILABLE, decision.retryAfterSeconds());
       return;
     }
-    exchange.refuse(
-        429,
-        decision.refusedBy().errorType(),
-        "rate_limit_exceeded",
-        decision.refusedBy().refusal(),
-        decision.retryAfterSeconds());
+    Scope scope = decision.refusedBy();
+    exchange.refuseRetryAfter(
+        ClientError.RATE_LIMITED,
+        ClientError.type(scope),
+        decision.retryAfterSeconds(),
+        scope.description(),
+        scope.name().toLowerCase());
   }
 
   /**
@@ -356,11 +376,7 @@ public class ProxyPipeline {
    * the same buffered body.
    */
   private void proxy(Exchange exchange, Route route, ChatRequest request, Failover failover) {
-    exchange.groupLabel =
-        route.group().getName().isEmpty()
-            ? "group-" + route.group().getId()
-            : route.group().getName();
-    exchange.beginAttempt(route.providerKey().getId(), route.lease());
+    exchange.trying(route);
     failover.tried.add(route.providerKey().getId());
     Buffer body = request.upstreamBody(route.upstreamModel());
     exchange.upstreamOpening();
@@ -372,7 +388,7 @@ public class ProxyPipeline {
               if (opened.failed()) {
                 LOG.debugf(
                     "Request %s: provider key %d unreachable: %s",
-                    exchange.requestId, exchange.providerKeyId, opened.cause());
+                    exchange.requestId, exchange.providerKeyId(), opened.cause());
                 route.lease().failed(opened.cause());
                 int status = UpstreamErrorClassifier.isTimeout(opened.cause()) ? 504 : 502;
                 if (!retry(exchange, request, failover, status, Throttle.NONE, "connect")) {
@@ -385,7 +401,7 @@ public class ProxyPipeline {
                 upstreamRequest.reset();
                 return;
               }
-              exchange.upstreamRequest = upstreamRequest;
+              exchange.sending(upstreamRequest);
               upstream
                   .send(
                       upstreamRequest,
@@ -441,12 +457,10 @@ public class ProxyPipeline {
     if (classification.kind() == UpstreamErrorClassifier.Kind.AUTH) {
       // The provider key was refused: the gateway's fault, not the client's, so never a client 401.
       answer.handler(ignored -> {});
-      exchange.fail(
-          502,
-          "upstream_auth_failed",
-          "The upstream refused the gateway's credential (" + status + ").");
+      exchange.refuse(ClientError.UPSTREAM_AUTH_FAILED, status);
       return;
     }
+    exchange.upstreamAnswered(classification.throttle());
     ResponseRelay.relay(exchange, answer, request, upstream.idleTimeoutMs(), route.lease());
     exchange.overheadSince(arrivedAt);
   }
@@ -466,38 +480,36 @@ public class ProxyPipeline {
     if (exchange.finished() || exchange.response.headWritten() || failover.retriesLeft <= 0) {
       return false;
     }
-    RouteDecision next = router.route(failover.view, exchange.key, request.model(), failover.tried);
+    RouteDecision next =
+        router.route(failover.view, exchange.key(), request.model(), failover.tried);
     if (!(next instanceof Route route)) {
       return false;
     }
     failover.retriesLeft--;
     exchange.endAttempt(status, throttle);
-    exchange.upstreamRequest = null;
     health.failedOver(reason);
     LOG.debugf(
         "Request %s: provider key %d failed (%d, %s); trying provider key %d",
-        exchange.requestId, exchange.providerKeyId, status, reason, route.providerKey().getId());
+        exchange.requestId, exchange.providerKeyId(), status, reason, route.providerKey().getId());
     proxy(exchange, route, request, failover);
     return true;
   }
 
   private static void unreachable(Exchange exchange, Throwable failure) {
-    if (UpstreamErrorClassifier.isTimeout(failure)) {
-      exchange.fail(504, "upstream_timeout", "The upstream did not accept a connection in time.");
-    } else {
-      exchange.fail(502, "upstream_unreachable", "The upstream could not be reached.");
-    }
+    exchange.refuse(
+        UpstreamErrorClassifier.isTimeout(failure)
+            ? ClientError.UPSTREAM_CONNECT_TIMEOUT
+            : ClientError.UPSTREAM_UNREACHABLE);
   }
 
   private static void upstreamFailed(Exchange exchange, Throwable failure) {
     LOG.debugf(
         "Request %s: provider key %d failed before answering: %s",
-        exchange.requestId, exchange.providerKeyId, failure);
-    if (UpstreamErrorClassifier.isTimeout(failure)) {
-      exchange.fail(504, "upstream_timeout", "The upstream did not answer in time.");
-    } else {
-      exchange.fail(502, "upstream_error", "The upstream connection failed before answering.");
-    }
+        exchange.requestId, exchange.providerKeyId(), failure);
+    exchange.refuse(
+        UpstreamErrorClassifier.isTimeout(failure)
+            ? ClientError.UPSTREAM_TIMEOUT
+            : ClientError.UPSTREAM_ERROR);
   }
 
   /** The failover budget and history of one request. */
@@ -514,15 +526,6 @@ public class ProxyPipeline {
 
   private void tooLarge(Exchange exchange) {
     // Whatever the client still sends is not read: close rather than drain it.
-    exchange.failAndClose(
-        413, "request_too_large", "The request body exceeds " + maxBodyBytes + " bytes.");
-  }
-
-  private static long parseLength(String value) {
-    try {
-      return Long.parseLong(value.trim());
-    } catch (NumberFormatException e) {
-      return -1;
-    }
+    exchange.refuseAndClose(ClientError.REQUEST_TOO_LARGE, maxBodyBytes);
   }
 }

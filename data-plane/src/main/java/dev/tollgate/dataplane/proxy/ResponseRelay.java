@@ -90,7 +90,7 @@ final class ResponseRelay {
               ? new SseUsageExtractor(request.hideUsage())
               : new JsonUsageExtractor();
     }
-    exchange.relayedUsage = usage;
+    exchange.relaying(usage);
     new ResponseRelay(exchange, upstream, usage, idleTimeoutMs, lease).start();
   }
 
@@ -140,7 +140,7 @@ final class ResponseRelay {
     }
     // Finish as a timeout first: resetting reports a stream reset to onFailure synchronously.
     onFailure(new TimeoutException("no response bytes for " + idleTimeoutMs + " ms"));
-    exchange.upstreamRequest.reset();
+    exchange.upstreamRequest().reset();
   }
 
   private void stopIdleTimer() {
@@ -210,16 +210,13 @@ final class ResponseRelay {
     }
     LOG.debugf(
         "Request %s: provider key %d failed mid-response: %s",
-        exchange.requestId, exchange.providerKeyId, failure);
-    String errorClass = timeout ? "upstream_idle_timeout" : "upstream_reset";
-    String message =
-        timeout
-            ? "The upstream went silent in the middle of its response."
-            : "The upstream connection failed in the middle of its response.";
+        exchange.requestId, exchange.providerKeyId(), failure);
+    ClientError error = timeout ? ClientError.UPSTREAM_IDLE_TIMEOUT : ClientError.UPSTREAM_RESET;
     if (exchange.response.headWritten()) {
-      exchange.abort(status, errorClass, message, usage == null ? TokenUsage.NONE : usage.usage());
+      exchange.abort(
+          status, error.code, error.message(), usage == null ? TokenUsage.NONE : usage.usage());
     } else {
-      exchange.fail(timeout ? 504 : 502, errorClass, message);
+      exchange.refuse(error);
     }
   }
 }

@@ -5,7 +5,7 @@ import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
 
-/** Not ready once SIGTERM has closed the {@link ShutdownGate}. */
+/** Not ready from SIGTERM on (see {@link ShutdownGate}). */
 @Readiness
 @ApplicationScoped
 public class ShutdownGateHealthCheck implements HealthCheck {
@@ -18,6 +18,6 @@ public class ShutdownGateHealthCheck implements HealthCheck {
 
   @Override
   public HealthCheckResponse call() {
-    return HealthCheckResponse.named("accepting-requests").status(gate.open()).build();
+    return HealthCheckResponse.named("accepting-requests").status(gate.ready()).build();
   }
 }

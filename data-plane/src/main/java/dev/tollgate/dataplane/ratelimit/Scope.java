@@ -20,9 +20,9 @@ public enum Scope {
     this.errorType = errorType;
   }
 
-  /** The message of the 429 this scope answers, naming it. */
-  public String refusal() {
-    return "Rate limit reached: " + description + " (scope " + name().toLowerCase() + ").";
+  /** What the limit counts, as the 429 this scope answers names it. */
+  public String description() {
+    return description;
   }
 
   /** The OpenAI error {@code type}: {@code requests} or {@code tokens}, as OpenAI writes it. */

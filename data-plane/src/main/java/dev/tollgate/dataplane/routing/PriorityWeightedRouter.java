@@ -194,25 +194,12 @@ public class PriorityWeightedRouter implements ModelRouter {
     Unavailable unavailable(String model, long openRetryAfterSeconds) {
       if (resting > 0) {
         return new Unavailable(
-            429,
-            "upstream_rate_limited",
-            "Every provider key serving `"
-                + model
-                + "` is rate limited or at its concurrency limit; retry shortly.",
-            Math.max(1, (soonestMs + 999) / 1000));
+            Unavailable.Reason.RATE_LIMITED, model, Math.max(1, (soonestMs + 999) / 1000));
       }
       if (open > 0 || out == 0) {
-        return new Unavailable(
-            503,
-            "upstream_unavailable",
-            "Every provider key serving `" + model + "` is failing; retry later.",
-            openRetryAfterSeconds);
+        return new Unavailable(Unavailable.Reason.FAILING, model, openRetryAfterSeconds);
       }
-      return new Unavailable(
-          502,
-          "upstream_auth_failed",
-          "The upstream refused the gateway's credentials for `" + model + "`.",
-          0);
+      return new Unavailable(Unavailable.Reason.CREDENTIALS_REFUSED, model, 0);
     }
   }
 }

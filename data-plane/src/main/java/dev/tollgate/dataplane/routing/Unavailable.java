@@ -1,15 +1,35 @@
 package dev.tollgate.dataplane.routing;
 
 /**
- * The model is served, but no provider key can take the request now; the client gets this
- * OpenAI-shaped error.
+ * The model is served, but no provider key can take the request now; the client gets the data
+ * plane's error for {@code reason}, naming the model.
  *
- * @param status 429 when keys are resting or full (retry soon), 503 when circuits are open, 502
- *     when every key was refused by its upstream
- * @param code the error code ({@code upstream_rate_limited}, {@code upstream_unavailable}, {@code
- *     upstream_auth_failed})
- * @param message for the client
+ * @param reason why no provider key can take it
+ * @param model the public model name asked for
  * @param retryAfterSeconds for the {@code Retry-After} header; 0 = none
  */
-public record Unavailable(int status, String code, String message, long retryAfterSeconds)
-    implements RouteDecision {}
+public record Unavailable(Reason reason, String model, long retryAfterSeconds)
+    implements RouteDecision {
+
+  /** Why no provider key serving the model can take the request. */
+  public enum Reason {
+    /** Keys are resting after a 429 or full: 429, retry soon. */
+    RATE_LIMITED(429),
+    /** Circuits are open: 503. */
+    FAILING(503),
+    /** Every key was refused by its upstream: 502. */
+    CREDENTIALS_REFUSED(502);
+
+    /** The HTTP status the client gets. */
+    public final int status;
+
+    Reason(int status) {
+      this.status = status;
+    }
+  }
+
+  /** The HTTP status the client gets. */
+  public int status() {
+    return reason.status;
+  }
+}

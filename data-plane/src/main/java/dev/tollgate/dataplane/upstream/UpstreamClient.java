@@ -35,10 +35,12 @@ public class UpstreamClient {
 
   /**
    * Request headers never forwarded upstream: hop-by-hop ones (RFC 9110 §7.6.1), the client's
-   * credentials and account selectors (the provider key replaces them), Host and Content-Length
-   * (set for the upstream), and Accept-Encoding (usage is read from the body, so it must arrive
-   * uncompressed). Headers the client's Connection header names are hop-by-hop too ({@link
-   * #isHopByHop}).
+   * credentials and account selectors (the provider key replaces them; {@code api-key} is Azure
+   * OpenAI's), the client's cookies, Host and Content-Length (set for the upstream), Expect (the
+   * gateway answers it and sends the whole body), the forwarding headers (the upstream is told
+   * nothing about the client's network: {@code Forwarded}, {@code X-Forwarded-*}, {@code
+   * X-Real-IP}), and Accept-Encoding (usage is read from the body, so it must arrive uncompressed).
+   * Headers the client's Connection header names are hop-by-hop too ({@link #isHopByHop}).
    */
   private static final Set<String> NOT_FORWARDED =
       Set.of(
@@ -53,6 +55,11 @@ public class UpstreamClient {
           "upgrade",
           "authorization",
           "x-api-key",
+          "api-key",
+          "cookie",
+          "expect",
+          "forwarded",
+          "x-real-ip",
           "openai-organization",
           "openai-project",
           "host",
@@ -124,7 +131,9 @@ public class UpstreamClient {
     String connection = clientHeaders.get(HttpHeaders.CONNECTION);
     for (Map.Entry<String, String> header : clientHeaders) {
       String name = header.getKey().toLowerCase();
-      if (!NOT_FORWARDED.contains(name) && !isHopByHop(connection, name)) {
+      if (!NOT_FORWARDED.contains(name)
+          && !name.startsWith("x-forwarded-")
+          && !isHopByHop(connection, name)) {
         headers.add(header.getKey(), header.getValue());
       }
     }
