@@ -23,4 +23,7 @@ public interface RateLimiter {
 
   /** The admitted request ended having used {@code totalTokens} tokens. */
   void complete(Decision decision, long totalTokens);
+
+  /** Closes the limiter's Redis connections (at shutdown); nothing is admitted after. */
+  void close();
 }
