@@ -102,6 +102,18 @@ public interface ControlPlaneConfig {
   /** How rpm-status reads the data planes' RPM counters from Redis. */
   RpmStatus rpmStatus();
 
+  /** The Redis the data planes count in (TOLLGATE_REDIS_URL), read by rpm-status. */
+  Redis redis();
+
+  interface Redis {
+    /**
+     * Whether TOLLGATE_REDIS_URL names a Redis Cluster (env TOLLGATE_REDIS_CLUSTER); a URL listing
+     * more than one node means a cluster without it. Must match the data planes' setting.
+     */
+    @WithDefault("false")
+    boolean cluster();
+  }
+
   interface RpmStatus {
     /**
      * Longest wait for Redis (TIME and MGET together) before rpm-status answers 503: an unreachable

@@ -182,6 +182,15 @@ public interface DataPlaneConfig {
     String url();
 
     /**
+     * Whether {@link #url()} names a Redis Cluster ({@code TOLLGATE_REDIS_CLUSTER}): then the URLs,
+     * comma-separated, are seed nodes of the cluster. A URL listing more than one node means a
+     * cluster without this flag. Limits keep the same meaning on either; the keys carry hash tags
+     * on a cluster ({@code docs/redis-keys.md}).
+     */
+    @WithDefault("false")
+    boolean cluster();
+
+    /**
      * What a request gets when Redis does not answer in time or is down: {@code open} (admitted
      * without limits, counted in {@code tollgate_ratelimit_redis_unavailable_total}) or {@code
      * closed} (refused with 503 {@code limits_unavailable}).

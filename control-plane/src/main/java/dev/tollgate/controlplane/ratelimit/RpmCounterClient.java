@@ -3,6 +3,7 @@ package dev.tollgate.controlplane.ratelimit;
 import dev.tollgate.controlplane.ControlPlaneConfig;
 import dev.tollgate.controlplane.admin.ProblemException;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
+import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Response;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
@@ -13,8 +14,8 @@ import org.jboss.logging.Logger;
 
 /**
  * Reads RPM counters from Redis: {@code TIME} for the current minute (Redis' clock, the one the
- * data planes count by), then one {@code MGET} of every counter asked for. Read-only: nothing is
- * counted.
+ * data planes count by), then one {@code MGET} of every counter asked for (on a Redis Cluster, one
+ * {@code GET} each). Read-only: nothing is counted.
  */
 @ApplicationScoped
 public class RpmCounterClient {
@@ -35,10 +36,13 @@ public class RpmCounterClient {
 
   private final ReactiveRedisDataSource redis;
   private final Duration timeout;
+  private final boolean cluster;
 
-  RpmCounterClient(ReactiveRedisDataSource redis, ControlPlaneConfig config) {
+  RpmCounterClient(
+      ReactiveRedisDataSource redis, ControlPlaneConfig config, RedisTopology topology) {
     this.redis = redis;
     this.timeout = config.rpmStatus().redisTimeout();
+    this.cluster = topology.cluster();
   }
 
   /** Reads the counters whose keys {@code keysOfMinute} builds for the current Redis minute. */
@@ -50,9 +54,7 @@ public class RpmCounterClient {
               time -> {
                 long seconds = Long.parseLong(time.get(0).toString());
                 List<String> keys = keysOfMinute.apply(Math.floorDiv(seconds, 60));
-                return redis
-                    .execute("MGET", keys.toArray(String[]::new))
-                    .map(values -> new Reading(seconds, longs(values, keys.size())));
+                return values(keys).map(values -> new Reading(seconds, values));
               })
           .await()
           .atMost(timeout);
@@ -65,6 +67,27 @@ public class RpmCounterClient {
               + " cannot read this minute's use; retry shortly",
           null);
     }
+  }
+
+  /**
+   * The counters' values in the order of {@code keys}: one MGET on a single server; on a cluster
+   * one GET per counter, in parallel, because the cluster client's MGET across slots answers in
+   * slot order, not in the order asked.
+   */
+  private Uni<List<Long>> values(List<String> keys) {
+    if (!cluster) {
+      return redis
+          .execute("MGET", keys.toArray(String[]::new))
+          .map(values -> longs(values, keys.size()));
+    }
+    List<Uni<Long>> reads = new ArrayList<>(keys.size());
+    for (String key : keys) {
+      reads.add(
+          redis
+              .execute("GET", key)
+              .map(value -> value == null ? 0L : Long.parseLong(value.toString())));
+    }
+    return Uni.join().all(reads).andFailFast();
   }
 
   private static List<Long> longs(Response values, int expected) {

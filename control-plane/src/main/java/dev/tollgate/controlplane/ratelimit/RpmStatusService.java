@@ -23,23 +23,21 @@ public class RpmStatusService {
 
   private final RpmLimitRepository limits;
   private final RpmCounterClient counters;
+  private final RpmCounterKeys keys;
 
-  RpmStatusService(RpmLimitRepository limits, RpmCounterClient counters) {
+  RpmStatusService(RpmLimitRepository limits, RpmCounterClient counters, RedisTopology topology) {
     this.limits = limits;
     this.counters = counters;
+    this.keys = topology.counterKeys();
   }
 
   public RpmStatusView ofKey(long keyId) {
     KeyLimits key = limits.key(keyId);
     List<Pending> scopes = new ArrayList<>();
-    scopes.add(new Pending("key", keyId, null, key.keyLimit(), m -> RpmCounterKeys.key(keyId, m)));
     scopes.add(
-        new Pending(
-            "user",
-            key.userId(),
-            null,
-            key.userLimit(),
-            m -> RpmCounterKeys.user(key.userId(), m)));
+        new Pending("key", keyId, null, key.keyLimit(), m -> keys.key(key.userId(), keyId, m)));
+    scopes.add(
+        new Pending("user", key.userId(), null, key.userLimit(), m -> keys.user(key.userId(), m)));
     addGroups(scopes, key.userId(), limits.groupsOfKey(key.userId(), keyId));
     return read("key", keyId, scopes);
   }
@@ -47,12 +45,12 @@ public class RpmStatusService {
   public RpmStatusView ofUser(long userId) {
     int userLimit = limits.user(userId);
     List<Pending> scopes = new ArrayList<>();
-    scopes.add(new Pending("user", userId, null, userLimit, m -> RpmCounterKeys.user(userId, m)));
+    scopes.add(new Pending("user", userId, null, userLimit, m -> keys.user(userId, m)));
     addGroups(scopes, userId, limits.groupsOfUser(userId));
     return read("user", userId, scopes);
   }
 
-  private static void addGroups(List<Pending> scopes, long userId, List<GroupLimit> groups) {
+  private void addGroups(List<Pending> scopes, long userId, List<GroupLimit> groups) {
     for (GroupLimit group : groups) {
       long groupId = group.groupId();
       if (group.override() != null) {
@@ -62,11 +60,10 @@ public class RpmStatusService {
                 groupId,
                 userId,
                 group.override(),
-                m -> RpmCounterKeys.userGroup(userId, groupId, m)));
+                m -> keys.userGroup(userId, groupId, m)));
       } else {
         scopes.add(
-            new Pending(
-                "group", groupId, null, group.groupLimit(), m -> RpmCounterKeys.group(groupId, m)));
+            new Pending("group", groupId, null, group.groupLimit(), m -> keys.group(groupId, m)));
       }
     }
   }

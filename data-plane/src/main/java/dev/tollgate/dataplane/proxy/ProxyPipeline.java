@@ -9,6 +9,7 @@ import dev.tollgate.dataplane.config.ConfigView;
 import dev.tollgate.dataplane.ratelimit.Decision;
 import dev.tollgate.dataplane.ratelimit.Limits;
 import dev.tollgate.dataplane.ratelimit.RateLimiter;
+import dev.tollgate.dataplane.ratelimit.RedisKeys;
 import dev.tollgate.dataplane.ratelimit.Scope;
 import dev.tollgate.dataplane.routing.ModelRouter;
 import dev.tollgate.dataplane.routing.ProviderKeyHealth;
@@ -68,6 +69,7 @@ public class ProxyPipeline {
   private final Authenticator authenticator;
   private final ClientAddressResolver clientAddress;
   private final RateLimiter limiter;
+  private final RedisKeys redisKeys;
   private final ModelRouter router;
   private final UpstreamClient upstream;
   private final UsageMeter meter;
@@ -94,6 +96,7 @@ public class ProxyPipeline {
     this.authenticator = authenticator;
     this.clientAddress = clientAddress;
     this.limiter = limiter;
+    this.redisKeys = RedisKeys.of(config.redis());
     this.router = router;
     this.upstream = upstream;
     this.meter = meter;
@@ -336,7 +339,7 @@ public class ProxyPipeline {
    * gives its leases back and has its tokens charged when it ends, however it ends.
    */
   private void limit(Exchange exchange, ConfigView view, Route route, Runnable next) {
-    Limits limits = Limits.of(view, exchange.key(), route.group().getId());
+    Limits limits = Limits.of(view, exchange.key(), route.group().getId(), redisKeys);
     limiter.admit(
         limits,
         decision -> {

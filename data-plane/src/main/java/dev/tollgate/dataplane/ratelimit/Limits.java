@@ -40,35 +40,78 @@ public final class Limits {
     this.tpmCharge = tpmCharge;
   }
 
-  /** The limits of a request with this key to this provider group (0 = no group chosen). */
+  /**
+   * The limits of a request with this key to this provider group (0 = no group chosen), with the
+   * single-Redis key formats.
+   */
   public static Limits of(ConfigView view, ApiKey key, long groupId) {
+    return of(view, key, groupId, RedisKeys.SINGLE);
+  }
+
+  /** As {@link #of(ConfigView, ApiKey, long)}, with the key formats of {@code redisKeys}. */
+  public static Limits of(ConfigView view, ApiKey key, long groupId, RedisKeys redisKeys) {
     Builder b = new Builder();
-    User user = view.user(key.getUserId());
-    b.window(Scope.KEY_RPM, RedisKeys.keyRpm(key.getId()), key.getRpmLimit());
+    long userId = key.getUserId();
+    User user = view.user(userId);
+    b.window(Scope.KEY_RPM, redisKeys.keyRpm(userId, key.getId()), key.getRpmLimit());
     if (user != null) {
-      b.window(Scope.USER_RPM, RedisKeys.userRpm(user.getId()), user.getRpmLimit());
+      b.window(Scope.USER_RPM, redisKeys.userRpm(userId), user.getRpmLimit());
     }
     if (groupId != 0) {
       Integer override = view.rpmOverride(key.getUserId(), groupId);
       if (override == null) {
         ProviderGroup group = view.group(groupId);
         if (group != null) {
-          b.window(Scope.GROUP_RPM, RedisKeys.groupRpm(groupId), group.getRpmLimit());
+          b.window(Scope.GROUP_RPM, redisKeys.groupRpm(groupId), group.getRpmLimit());
         }
       } else {
-        b.window(Scope.USER_GROUP_RPM, RedisKeys.userGroupRpm(key.getUserId(), groupId), override);
+        b.window(Scope.USER_GROUP_RPM, redisKeys.userGroupRpm(userId, groupId), override);
       }
     }
-    b.tpm(key.getId(), key.getTpmLimit());
+    b.tpm(redisKeys.keyTpm(userId, key.getId()), key.getTpmLimit());
     b.concurrency(
-        Scope.KEY_CONCURRENCY, RedisKeys.keyConcurrency(key.getId()), key.getConcurrencyLimit());
+        Scope.KEY_CONCURRENCY,
+        redisKeys.keyConcurrency(userId, key.getId()),
+        key.getConcurrencyLimit());
     if (user != null) {
       b.concurrency(
-          Scope.USER_CONCURRENCY,
-          RedisKeys.userConcurrency(user.getId()),
-          user.getConcurrencyLimit());
+          Scope.USER_CONCURRENCY, redisKeys.userConcurrency(userId), user.getConcurrencyLimit());
     }
     return b.build();
+  }
+
+  /**
+   * The part of these limits in the provider group's scope ({@code group} true: its RPM window, if
+   * it applies) or all the others ({@code group} false: the key owner's scopes). On a Redis Cluster
+   * each part lies in one hash slot ({@link RedisKeys#CLUSTER}). Order is kept.
+   */
+  Limits part(boolean group) {
+    int n = 0;
+    for (Scope scope : scopes) {
+      if ((scope == Scope.GROUP_RPM) == group) {
+        n++;
+      }
+    }
+    if (n == scopes.length) {
+      return this;
+    }
+    Scope[] s = new Scope[n];
+    String[] k = new String[n];
+    long[] l = new long[n];
+    int rpm = 0;
+    int j = 0;
+    for (int i = 0; i < scopes.length; i++) {
+      if ((scopes[i] == Scope.GROUP_RPM) == group) {
+        s[j] = scopes[i];
+        k[j] = keys[i];
+        l[j] = limits[i];
+        if (i < rpmWindows) {
+          rpm++;
+        }
+        j++;
+      }
+    }
+    return n == 0 ? NONE : new Limits(s, k, l, rpm, group ? null : tpmCharge);
   }
 
   /** Whether no limit applies at all (the request need not reach Redis). */
@@ -100,9 +143,9 @@ public final class Limits {
       }
     }
 
-    void tpm(long keyId, long limit) {
+    void tpm(String key, long limit) {
       if (limit > 0) {
-        tpmCharge = RedisKeys.keyTpm(keyId);
+        tpmCharge = key;
         add(Scope.KEY_TPM, tpmCharge, limit);
       }
     }

@@ -11,10 +11,11 @@ import io.vertx.core.Handler;
  * decides ({@link Decision#unavailable()}). Admission is all or nothing: a request is counted in
  * every RPM window and holds a lease in every concurrency set that applies to it, or in none, and
  * decisions are exact across replicas (every admission is a single atomic step in the shared store,
- * windows taken from the store's clock). An admitted request is {@link #complete}d exactly once, on
- * the same event loop, when it ends (answered, failed, or abandoned by its client): that releases
- * its leases and charges the tokens it used to its TPM window. Leases of a replica that dies expire
- * on their own.
+ * windows taken from the store's clock; on a Redis Cluster at most two atomic steps, one per slot,
+ * the first taken back when the second refuses). An admitted request is {@link #complete}d exactly
+ * once, on the same event loop, when it ends (answered, failed, or abandoned by its client): that
+ * releases its leases and charges the tokens it used to its TPM window. Leases of a replica that
+ * dies expire on their own.
  */
 public interface RateLimiter {
 
@@ -23,4 +24,7 @@ public interface RateLimiter {
 
   /** The admitted request ended having used {@code totalTokens} tokens. */
   void complete(Decision decision, long totalTokens);
+
+  /** Closes the limiter's Redis connections (at shutdown); nothing is admitted after. */
+  void close();
 }

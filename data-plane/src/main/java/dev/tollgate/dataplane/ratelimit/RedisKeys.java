@@ -1,8 +1,12 @@
 package dev.tollgate.dataplane.ratelimit;
 
+import dev.tollgate.dataplane.DataPlaneConfig;
+
 /**
  * Builds every Redis key the data plane uses, in the formats of {@code docs/redis-keys.md} (the
- * contract with the control plane, which reads the RPM counters for its rpm-status endpoint):
+ * contract with the control plane, which reads the RPM counters for its rpm-status endpoint).
+ *
+ * <p>On a single Redis ({@link #SINGLE}):
  *
  * <ul>
  *   <li>{@code tg:rpm:key:<key_id>:<minute>}, {@code tg:rpm:user:<user_id>:<minute>}, {@code
@@ -16,45 +20,77 @@ package dev.tollgate.dataplane.ratelimit;
  *       dev.tollgate.dataplane.routing.RedisSharedLimitStore}).
  * </ul>
  *
+ * <p>On a Redis Cluster ({@link #CLUSTER}) a script may only touch keys of one hash slot, so the
+ * keys carry hash tags: every key of the key owner's scopes (the key's and the user's windows and
+ * lease sets, the (user, group) override's window) becomes {@code tg:{u<user_id>}:} followed by the
+ * single-Redis key without its {@code tg:} (e.g. {@code tg:{u7}:rpm:key:42:<minute>}), all in the
+ * user's slot; the group's window becomes {@code tg:{g<group_id>}:rpm:group:<group_id>}. A
+ * request's limits then span at most two slots: its user's and its group's. The adaptive hash is
+ * one key per script call and keeps its name.
+ *
  * <p>Window keys are built here without their {@code :<minute>} suffix: the script appends the
  * minute of Redis time ({@code floor(unix seconds / 60)}), so no replica's clock ever picks a
  * window.
  */
 public final class RedisKeys {
 
-  private RedisKeys() {}
+  /** The formats on one Redis server (the default). */
+  public static final RedisKeys SINGLE = new RedisKeys(false);
 
-  /** The shared adaptive-concurrency state of a provider key. */
+  /** The hash-tagged formats on a Redis Cluster. */
+  public static final RedisKeys CLUSTER = new RedisKeys(true);
+
+  private final boolean cluster;
+
+  private RedisKeys(boolean cluster) {
+    this.cluster = cluster;
+  }
+
+  /** The formats of the Redis {@code settings} name. */
+  public static RedisKeys of(DataPlaneConfig.Redis settings) {
+    return RedisTopology.clustered(settings) ? CLUSTER : SINGLE;
+  }
+
+  /** Whether these are the hash-tagged formats of a Redis Cluster. */
+  public boolean cluster() {
+    return cluster;
+  }
+
+  /** The shared adaptive-concurrency state of a provider key (one name on either topology). */
   public static String adaptiveProviderKey(long providerKeyId) {
     return "tg:adaptive:pk:" + providerKeyId;
   }
 
-  static String keyRpm(long keyId) {
-    return "tg:rpm:key:" + keyId;
+  String keyRpm(long userId, long keyId) {
+    return owner(userId) + "rpm:key:" + keyId;
   }
 
-  static String userRpm(long userId) {
-    return "tg:rpm:user:" + userId;
+  String userRpm(long userId) {
+    return owner(userId) + "rpm:user:" + userId;
   }
 
-  static String groupRpm(long groupId) {
-    return "tg:rpm:group:" + groupId;
+  String groupRpm(long groupId) {
+    return (cluster ? "tg:{g" + groupId + "}:" : "tg:") + "rpm:group:" + groupId;
   }
 
-  static String userGroupRpm(long userId, long groupId) {
-    return "tg:rpm:ug:" + userId + ":" + groupId;
+  String userGroupRpm(long userId, long groupId) {
+    return owner(userId) + "rpm:ug:" + userId + ":" + groupId;
   }
 
-  static String keyTpm(long keyId) {
-    return "tg:tpm:key:" + keyId;
+  String keyTpm(long userId, long keyId) {
+    return owner(userId) + "tpm:key:" + keyId;
   }
 
-  static String keyConcurrency(long keyId) {
-    return "tg:conc:key:" + keyId;
+  String keyConcurrency(long userId, long keyId) {
+    return owner(userId) + "conc:key:" + keyId;
   }
 
-  static String userConcurrency(long userId) {
-    return "tg:conc:user:" + userId;
+  String userConcurrency(long userId) {
+    return owner(userId) + "conc:user:" + userId;
+  }
+
+  private String owner(long userId) {
+    return cluster ? "tg:{u" + userId + "}:" : "tg:";
   }
 
   /** A whole window key: a prefix above and the minute of Redis time. */

@@ -1,12 +1,10 @@
 package dev.tollgate.dataplane.ratelimit;
 
 import dev.tollgate.dataplane.DataPlaneConfig;
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.EventExecutor;
-import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.Context;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -19,10 +17,6 @@ import io.vertx.redis.client.RedisConnection;
 import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
-import jakarta.annotation.PreDestroy;
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
-import jakarta.inject.Inject;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -34,7 +28,6 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.jboss.logging.Logger;
 
 /**
@@ -60,41 +53,29 @@ import org.jboss.logging.Logger;
  * <p>Threads: everything of one event loop (its queue, connection, live leases) is confined to that
  * loop's thread; answers arriving on another thread hop back. Nothing blocks.
  */
-@ApplicationScoped
 public class RedisRateLimiter implements RateLimiter {
 
   private static final Logger LOG = Logger.getLogger(RedisRateLimiter.class);
-  private static final long LOG_EVERY_NANOS = TimeUnit.SECONDS.toNanos(10);
   private static final String SCRIPT_RESOURCE = "/dev/tollgate/dataplane/ratelimit/limits.lua";
   private static final int MAX_HELD_RELEASE_ARGS = 100_000;
 
   private final Vertx vertx;
   private final Redis redis;
   private final String script;
-  private final boolean failOpen;
   private final long timeoutNanos;
   private final long leaseTtlMs;
   private final long reconnectNanos;
   private final int maxBatch;
   private final String leasePrefix = UUID.randomUUID().toString().substring(0, 8) + ":";
   private final Map<Thread, Loop> loops = new ConcurrentHashMap<>();
-  private final Counter unavailableAdmitted;
-  private final Counter unavailableRefused;
+  private final RedisFailMode failMode;
   private final DistributionSummary batchSize;
-  private final AtomicLong unavailableSinceLog = new AtomicLong();
-  private final AtomicLong lastLogNanos = new AtomicLong(System.nanoTime() - LOG_EVERY_NANOS);
   private volatile String sha;
   private volatile boolean closed;
-
-  @Inject
-  RedisRateLimiter(Vertx vertx, DataPlaneConfig config, MeterRegistry registry) {
-    this(vertx, config.redis(), registry);
-  }
 
   /** A limiter on the Redis of {@code settings}. */
   public RedisRateLimiter(Vertx vertx, DataPlaneConfig.Redis settings, MeterRegistry registry) {
     this.vertx = vertx;
-    this.failOpen = settings.failMode() == DataPlaneConfig.FailMode.OPEN;
     this.timeoutNanos = settings.timeout().toNanos();
     this.leaseTtlMs = settings.leaseTtl().toMillis();
     this.reconnectNanos = settings.reconnectInterval().toNanos();
@@ -117,16 +98,7 @@ public class RedisRateLimiter implements RateLimiter {
                         .setTcpNoDelay(true)
                         .setTcpKeepAlive(true)
                         .setConnectTimeout((int) Math.max(1, settings.timeout().toMillis() * 4))));
-    this.unavailableAdmitted =
-        Counter.builder("tollgate.ratelimit.redis.unavailable")
-            .description("Requests the fail mode decided because Redis did not answer in time")
-            .tag("decision", "admitted")
-            .register(registry);
-    this.unavailableRefused =
-        Counter.builder("tollgate.ratelimit.redis.unavailable")
-            .description("Requests the fail mode decided because Redis did not answer in time")
-            .tag("decision", "refused")
-            .register(registry);
+    this.failMode = new RedisFailMode(settings, registry);
     this.batchSize =
         DistributionSummary.builder("tollgate.ratelimit.batch.size")
             .description("Requests admitted per Redis script call")
@@ -137,7 +109,7 @@ public class RedisRateLimiter implements RateLimiter {
    * Opens each event loop's connection (and loads the script) at start, so that the first requests
    * do not pay for it, or fall to the fail mode while it happens.
    */
-  void connectEarly(@Observes StartupEvent event) {
+  void connectEarly() {
     VertxInternal internal = (VertxInternal) vertx;
     for (EventExecutor executor : internal.getEventLoopGroup()) {
       ContextInternal context =
@@ -147,8 +119,8 @@ public class RedisRateLimiter implements RateLimiter {
     }
   }
 
-  @PreDestroy
-  void close() {
+  @Override
+  public void close() {
     closed = true;
     redis.close();
   }
@@ -192,30 +164,7 @@ public class RedisRateLimiter implements RateLimiter {
     return loop;
   }
 
-  private Decision failModeDecision(Limits limits, String lease) {
-    long total = unavailableSinceLog.incrementAndGet();
-    (failOpen ? unavailableAdmitted : unavailableRefused).increment();
-    long last = lastLogNanos.get();
-    long now = System.nanoTime();
-    if (now - last >= LOG_EVERY_NANOS && lastLogNanos.compareAndSet(last, now)) {
-      unavailableSinceLog.addAndGet(-total);
-      LOG.warnf(
-          "Redis did not answer within %d ms: %d request(s) %s without limits since the last"
-              + " report (tollgate.redis.fail-mode=%s)",
-          TimeUnit.NANOSECONDS.toMillis(timeoutNanos),
-          total,
-          failOpen ? "admitted" : "refused",
-          failOpen ? "open" : "closed");
-    }
-    // Admitted in open mode with its lease id: if the script did run before the answer was lost,
-    // completing the request still releases what it took.
-    return failOpen ? new Decision(true, null, 0, true, limits, lease) : REFUSED_UNAVAILABLE;
-  }
-
-  private static final Decision REFUSED_UNAVAILABLE =
-      new Decision(false, null, 1, true, null, null);
-
-  private static String loadScript() {
+  static String loadScript() {
     try (InputStream in = RedisRateLimiter.class.getResourceAsStream(SCRIPT_RESOURCE)) {
       if (in == null) {
         throw new IllegalStateException(SCRIPT_RESOURCE + " is missing from the build");
@@ -275,7 +224,7 @@ public class RedisRateLimiter implements RateLimiter {
     void admit(Limits limits, Handler<Decision> done) {
       String lease = limits.leases() ? leasePrefix + thread.getId() + ":" + nextLease++ : null;
       if (down()) {
-        done.handle(failModeDecision(limits, lease));
+        done.handle(failMode.decide(limits, lease));
         return;
       }
       waiting.add(new Waiting(limits, lease, done, System.nanoTime()));
@@ -416,8 +365,9 @@ public class RedisRateLimiter implements RateLimiter {
       }
       for (int i = 0; i < batch.size(); i++) {
         Waiting w = batch.get(i);
-        int refused = response.get(2 * i).toInteger();
-        long retryMs = response.get(2 * i + 1).toLong();
+        // The reply is the minute of the call, then two numbers per admission.
+        int refused = response.get(1 + 2 * i).toInteger();
+        long retryMs = response.get(2 + 2 * i).toLong();
         Decision decision;
         if (refused == 0) {
           if (w.lease != null) {
@@ -483,7 +433,7 @@ public class RedisRateLimiter implements RateLimiter {
       all.addAll(waiting);
       waiting.clear();
       for (Waiting w : all) {
-        w.done.handle(failModeDecision(w.limits, w.lease));
+        w.done.handle(failMode.decide(w.limits, w.lease));
       }
     }
 

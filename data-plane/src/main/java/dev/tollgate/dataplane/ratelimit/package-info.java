@@ -25,5 +25,14 @@
  * and TPM charges and lease renewals of that moment are lost, while lease releases are kept and
  * sent with the next call that reaches Redis (up to a bound, beyond which leases expire on their
  * own), so an outage does not hold finished requests' slots.
+ *
+ * <p>On a Redis Cluster ({@link dev.tollgate.dataplane.ratelimit.RedisTopology}; {@link
+ * dev.tollgate.dataplane.ratelimit.RateLimiterProducer} picks the limiter) {@link
+ * dev.tollgate.dataplane.ratelimit.RedisClusterRateLimiter} runs the same script once per hash slot
+ * a request touches, unbatched: the key owner's scopes share the user's slot (hash tags), the
+ * group's RPM window has its own and is counted first, then taken back when the owner's scopes
+ * refuse. A refused request still counts against no scope; a data plane that dies between the two
+ * steps leaves the group's window over by one until its minute ends. Answers hop back to the
+ * request's context; its lease table is concurrent (renewed from a periodic timer).
  */
 package dev.tollgate.dataplane.ratelimit;

@@ -2,12 +2,12 @@ package dev.tollgate.dataplane.routing;
 
 import dev.tollgate.dataplane.DataPlaneConfig;
 import dev.tollgate.dataplane.ratelimit.RedisKeys;
+import dev.tollgate.dataplane.ratelimit.RedisTopology;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
-import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import jakarta.annotation.PreDestroy;
@@ -52,11 +52,7 @@ public class RedisSharedLimitStore implements SharedLimitStore {
     // second per busy provider key, kept apart from the rate limiter's batched hot-path pool.
     this(
         Redis.createClient(
-            vertx,
-            new RedisOptions()
-                .setConnectionString(config.redis().url())
-                .setMaxPoolSize(2)
-                .setMaxPoolWaiting(256)),
+            vertx, RedisTopology.options(config.redis()).setMaxPoolSize(2).setMaxPoolWaiting(256)),
         vertx,
         config);
   }

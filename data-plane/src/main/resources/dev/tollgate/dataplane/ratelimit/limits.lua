@@ -12,14 +12,17 @@
 --   R n lease key*n    release the lease from each set
 --   N n lease key*n    renew the lease in each set where it still exists
 --   C windowPrefix tokens    add tokens to the key's TPM window of this minute
--- Windows are <prefix>:<minute> with minute = floor(unix seconds / 60) of Redis time.
+--   D windowPrefix minute    take back one request counted in that window (a roll-back on a Redis
+--       Cluster, where one admission spans two slots: see RedisClusterRateLimiter); never below 0
+-- Windows are <prefix>:<minute> with minute = floor(unix seconds / 60) of Redis time. The reply
+-- starts with that minute (so a roll-back names the window it undoes).
 local now = redis.call('TIME')
 local seconds = tonumber(now[1])
 local nowMs = seconds * 1000 + math.floor(tonumber(now[2]) / 1000)
 local minute = math.floor(seconds / 60)
 local resetMs = (minute + 1) * 60000 - nowMs
 local ttl = tonumber(ARGV[1])
-local out = {}
+local out = {minute}
 local i = 2
 local n = #ARGV
 while i <= n do
@@ -84,6 +87,12 @@ while i <= n do
     local key = ARGV[i + 1] .. ':' .. minute
     redis.call('INCRBY', key, ARGV[i + 2])
     redis.call('EXPIRE', key, 120)
+    i = i + 3
+  elseif op == 'D' then
+    local key = ARGV[i + 1] .. ':' .. ARGV[i + 2]
+    if tonumber(redis.call('GET', key) or '0') > 0 then
+      redis.call('DECR', key)
+    end
     i = i + 3
   else
     return redis.error_reply('tollgate limits script: unknown operation ' .. tostring(op))

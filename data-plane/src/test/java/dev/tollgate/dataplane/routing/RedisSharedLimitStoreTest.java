@@ -30,8 +30,8 @@ class RedisSharedLimitStoreTest {
 
   private static final String REDIS_URL = TestRedis.URL;
 
-  private static Vertx vertx;
-  private static Redis redis;
+  static Vertx vertx;
+  static Redis redis;
 
   private final long id = TestRedis.uniqueId();
   private final DataPlaneConfig config =
