@@ -182,8 +182,8 @@ check_archive() { # plane
   entrypoint=$(jq -r '.config.Entrypoint | join(" ")' "$config")
   [[ $entrypoint == *"exec java "*"-jar $APP_JAR"* ]] && pass ||
     fail "$plane: entrypoint does not exec java -jar $APP_JAR: $entrypoint"
-  grep -qE " ${APP_JAR#/}\$" "$dir/layer$((layers - 1)).list" && pass ||
-    fail "$plane: the application layer has no $APP_JAR"
+  cat "$dir"/layer[1-9]*.list | grep -qE "^-.* ${APP_JAR#/}\$" && pass ||
+    fail "$plane: no application layer holds $APP_JAR"
   grep -qE ' usr/bin/java -> ' "$dir/layer0.list" && pass || fail "$plane: the base has no usr/bin/java"
   grep -qE "^-.* deployments/lib/main/io\.quarkus\.quarkus-smallrye-health-[^/]*\.jar\$" "$dir"/layer*.list && pass ||
     fail "$plane: the image lacks quarkus-smallrye-health (the probes' endpoints)"
@@ -192,7 +192,7 @@ check_archive() { # plane
   # Read-only root: the app's files belong to root and are not writable by others; /tmp (the
   # emptyDir) is the only place the user writes.
   local writable
-  writable=$(awk '$2 !~ /^0\/0$/ || $1 ~ /^.{8}w/' "$dir/layer1.list" "$dir/layer2.list" | head -n 3)
+  writable=$(cat "$dir"/layer[1-9]*.list | awk '$2 !~ /^0\/0$/ || $1 ~ /^.{8}w/' | head -n 3)
   [[ -z $writable ]] && pass || fail "$plane: application files not root-owned or world-writable: $writable"
 
   # Ports: exactly the Deployment's container ports.

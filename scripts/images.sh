@@ -3,13 +3,14 @@
 # container daemon and no image registry (nothing is pulled):
 #   target/images/control-plane.oci.tar   target/images/data-plane.oci.tar
 #
-# Each image has three layers:
+# Each image has four layers, the ones that change least first:
 #   1. base: Debian bookworm (debootstrap --variant=minbase) with openjdk-17-jre-headless and the
 #      unprivileged user tollgate (uid/gid 185), made from the Debian mirror apt uses. Built once
 #      and cached in .tollgate/images/ (building it needs root and the mirror); --rebuild-base
 #      makes it again (e.g. for Debian's security updates).
 #   2. libraries: the Quarkus fast-jar's lib/boot and lib/main, under /deployments.
-#   3. application: quarkus-run.jar, app/ and quarkus/, under /deployments.
+#   3. application: quarkus-run.jar and app/ (the plane's own classes), under /deployments.
+#   4. quarkus: quarkus/ (the bytecode Quarkus generates and transforms at build time).
 # The entrypoint runs `java $JAVA_OPTS $JAVA_OPTS_APPEND -jar /deployments/quarkus-run.jar` as
 # uid 185, java being PID 1 (SIGTERM reaches it: the data plane's final flush depends on that).
 # Nothing in the image needs to be written except /tmp, which the manifests mount as an emptyDir,
@@ -18,10 +19,13 @@
 # Names and tags: the `images:` entries of k8s/kustomization.yaml (newName:newTag) for the image
 # each Deployment names; change them there and this script builds what the cluster will pull.
 #
-# Reproducible: every time stamp in layers 2 and 3, in the config and in the archive is
-# SOURCE_DATE_EPOCH (default: the commit time of HEAD), owners are 0:0 and modes normalised, and
-# the jars themselves carry project.build.outputTimestamp (pom.xml), so two builds of one commit
-# give the same layer digests and, with the same cached base, the same image digest.
+# Reproducible: every time stamp in layers 2-4, in the config and in the archive is
+# SOURCE_DATE_EPOCH (default: the commit time of HEAD), owners are 0:0, modes normalised and
+# entries sorted, so the same fast-jars give the same image digest. The jars themselves carry
+# project.build.outputTimestamp (pom.xml), so two Maven builds of one commit give the same
+# libraries and application layers; Quarkus 3.34 does not yet generate quarkus/generated-
+# bytecode.jar in the same order every time (its build steps run in parallel), which is why that
+# directory is a layer of its own, last.
 # scripts/images-check.sh checks the result.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -244,9 +248,10 @@ build_image() { # plane
   work=$OUT/work/$plane
   layout=$work/layout
   rm -rf "$work"
-  mkdir -p "$layout/blobs/sha256" "$work/libs/$APP_DIR/lib" "$work/app/$APP_DIR"
+  mkdir -p "$layout/blobs/sha256" "$work/libs/$APP_DIR/lib" "$work/app/$APP_DIR" "$work/quarkus/$APP_DIR"
   cp -r "$app/lib/boot" "$app/lib/main" "$work/libs/$APP_DIR/lib/"
-  cp -r "$app/quarkus-run.jar" "$app/app" "$app/quarkus" "$work/app/$APP_DIR/"
+  cp -r "$app/quarkus-run.jar" "$app/app" "$work/app/$APP_DIR/"
+  cp -r "$app/quarkus" "$work/quarkus/$APP_DIR/"
 
   local base_digest base_diff base_size
   base_digest=$(jq -r .digest "$base_dir/base.json")
@@ -258,6 +263,9 @@ build_image() { # plane
   mv "$work/libs.tar.gz" "$layout/blobs/sha256/$libs_digest"
   read -r app_digest app_diff app_size < <(write_layer "$work/app" "$EPOCH" normalise "$work/app.tar.gz")
   mv "$work/app.tar.gz" "$layout/blobs/sha256/$app_digest"
+  local gen_digest gen_diff gen_size
+  read -r gen_digest gen_diff gen_size < <(write_layer "$work/quarkus" "$EPOCH" normalise "$work/quarkus.tar.gz")
+  mv "$work/quarkus.tar.gz" "$layout/blobs/sha256/$gen_digest"
 
   local labels config config_digest manifest manifest_digest
   labels=$(jq -n -c --arg source "$SOURCE" --arg revision "$REVISION" --arg version "$VERSION" \
@@ -272,6 +280,7 @@ build_image() { # plane
     --arg java_home "$JAVA_HOME_IN_IMAGE" --arg dir "/$APP_DIR" \
     --argjson ports "$(exposed_ports "$plane")" --argjson labels "$labels" \
     --arg base_diff "$base_diff" --arg libs_diff "sha256:$libs_diff" --arg app_diff "sha256:$app_diff" \
+    --arg gen_diff "sha256:$gen_diff" \
     --arg base_created "$(jq -r .created "$base_dir/base.json")" --arg plane "$plane" \
     '{created: $created, architecture: "amd64", os: "linux",
       config: {User: $user, ExposedPorts: $ports,
@@ -280,11 +289,12 @@ build_image() { # plane
         Entrypoint: ["/bin/sh", "-c",
           "exec java $JAVA_OPTS $JAVA_OPTS_APPEND -jar \($dir)/quarkus-run.jar \"$@\"", "tollgate"],
         WorkingDir: $dir, Labels: $labels, StopSignal: "SIGTERM"},
-      rootfs: {type: "layers", diff_ids: [$base_diff, $libs_diff, $app_diff]},
+      rootfs: {type: "layers", diff_ids: [$base_diff, $libs_diff, $app_diff, $gen_diff]},
       history: [
         {created: $base_created, created_by: "debootstrap --variant=minbase bookworm; apt-get install openjdk-17-jre-headless; useradd tollgate (uid 185)"},
         {created: $created, created_by: "scripts/images.sh: \($plane)/target/quarkus-app/lib -> \($dir)/lib"},
-        {created: $created, created_by: "scripts/images.sh: \($plane)/target/quarkus-app quarkus-run.jar, app/, quarkus/ -> \($dir)"}]}' \
+        {created: $created, created_by: "scripts/images.sh: \($plane)/target/quarkus-app/{quarkus-run.jar,app} -> \($dir)"},
+        {created: $created, created_by: "scripts/images.sh: \($plane)/target/quarkus-app/quarkus -> \($dir)/quarkus"}]}' \
     >"$config"
   config_digest=$(sha256 "$config")
   mv "$config" "$layout/blobs/sha256/$config_digest"
@@ -295,10 +305,11 @@ build_image() { # plane
     --arg base "$base_digest" --argjson base_size "$base_size" \
     --arg libs "sha256:$libs_digest" --argjson libs_size "$libs_size" \
     --arg app "sha256:$app_digest" --argjson app_size "$app_size" --argjson labels "$labels" \
+    --arg gen "sha256:$gen_digest" --argjson gen_size "$gen_size" \
     'def layer($d; $s): {mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", digest: $d, size: $s};
      {schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json",
       config: {mediaType: "application/vnd.oci.image.config.v1+json", digest: $config, size: $config_size},
-      layers: [layer($base; $base_size), layer($libs; $libs_size), layer($app; $app_size)],
+      layers: [layer($base; $base_size), layer($libs; $libs_size), layer($app; $app_size), layer($gen; $gen_size)],
       annotations: ($labels | with_entries(select(.key != "org.opencontainers.image.ref.name")))}' \
     >"$manifest"
   manifest_digest=$(sha256 "$manifest")
@@ -324,7 +335,7 @@ build_image() { # plane
   mv "$archive.tmp" "$archive"
   rm -rf "$work"
   log "$archive  $ref  manifest sha256:$manifest_digest"
-  log "  layers: base $base_digest, libraries sha256:$libs_digest, application sha256:$app_digest"
+  log "  layers: base $base_digest, libraries sha256:$libs_digest, application sha256:$app_digest, quarkus sha256:$gen_digest"
 }
 
 mkdir -p "$OUT"
