@@ -12,8 +12,9 @@
 #     Deployment's container ports; the labels name the source, this commit and the pom's
 #     version; the index names the image as the kustomization does; nothing but /tmp is writable
 #     by the user. With skopeo installed, skopeo also reads and copies the archive.
-#   --reproducible: builds the images again (scripts/images.sh, Maven included) and requires the
-#     same digests for every layer and manifest: two builds of one commit are one image.
+#   --reproducible: builds the images (scripts/images.sh), checks them, builds them again from the
+#     same fast-jars (the same manifest digest required), then packages and builds once more (the
+#     base, libraries and application layers must not change; the quarkus/ layer is reported).
 # Exit status 0 only if every check passed; each failure is printed.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -252,6 +253,11 @@ digests() { # plane: the manifest's digest and every layer's
 for plane in "${PLANES[@]}"; do
   check_manifests "$plane"
 done
+
+if [[ $reproducible == true ]]; then
+  echo "images-check: building the images of HEAD (scripts/images.sh)" >&2
+  scripts/images.sh
+fi
 
 checked_images=0
 for plane in "${PLANES[@]}"; do
