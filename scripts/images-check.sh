@@ -29,7 +29,7 @@ while (($# > 0)); do
     --require-images) require_images=true ;;
     --reproducible) reproducible=true require_images=true ;;
     -h | --help)
-      sed -n '2,18p' "$0" | sed 's,^# \{0,1\},,'
+      sed -n '2,18p' "$0" | sed 's|^# \{0,1\}||'
       exit 0
       ;;
     *)
