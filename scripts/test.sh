@@ -43,4 +43,13 @@ if [[ ! -x /usr/bin/chromium || ! -x /usr/bin/chromedriver ]]; then
   fi
 fi
 
+# The images' contract with k8s/ (names from kustomization images:, user, probes, ports, read-only
+# root); it also checks target/images/*.oci.tar when scripts/images.sh has built them. Needs jq
+# and yq (Debian packages); a few seconds without archives.
+for tool in jq yq; do
+  command -v "$tool" >/dev/null 2>&1 || apt_install "$tool" ||
+    echo "test: WARNING: could not install $tool; scripts/images-check.sh will fail" >&2
+done
+scripts/images-check.sh
+
 exec ./mvnw -B --no-transfer-progress verify "$@"
