@@ -396,12 +396,15 @@ class ConfigGrpcServiceTest {
     // When
     StreamedSnapshot snapshot = StreamedSnapshot.read(authorized(blocking));
 
-    // Then every key is there once, in many chunks, none over the budget
+    // Then every key is there once, in many chunks, none holding several entities over the budget
+    // (other tests of this database may leave a provider key with a secret over the budget, which
+    // travels alone)
     assertThat(snapshot.getKeysList().stream().map(ApiKey::getId).filter(ids::contains))
         .hasSize(ids.size())
         .doesNotHaveDuplicates();
     assertThat(snapshot.end().getChunks()).isGreaterThan(20);
-    assertThat(snapshot.sizes())
+    assertThat(snapshot.sharedSizes())
+        .isNotEmpty()
         .allSatisfy(size -> assertThat(size).isLessThanOrEqualTo(BUDGET + 16));
   }
 
