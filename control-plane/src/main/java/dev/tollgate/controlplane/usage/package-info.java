@@ -1,5 +1,6 @@
 /**
- * Usage accounting: applies the batches data-plane replicas flush (DESIGN §3).
+ * Usage accounting: applies the batches data-plane replicas flush (docs/architecture.md, "Usage
+ * accounting, exactly once").
  *
  * <p>Delivery guarantee: a batch is applied exactly once. {@link
  * dev.tollgate.controlplane.usage.FlushRepository} advances the {@code flush_ledger} row of the
