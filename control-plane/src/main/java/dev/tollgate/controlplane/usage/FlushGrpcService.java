@@ -10,15 +10,18 @@ import io.smallrye.mutiny.Uni;
 import java.sql.SQLException;
 import org.jboss.logging.Logger;
 
-/** gRPC face of {@link UsageFlushService}: maps its outcomes to the statuses usage.proto names. */
+/**
+ * gRPC face of the flush ({@link FlushCoalescer}, which applies alone through {@link
+ * UsageFlushService} when coalescing is off): maps its outcomes to the statuses usage.proto names.
+ */
 @GrpcService
 public class FlushGrpcService implements UsageService {
 
   private static final Logger LOG = Logger.getLogger(FlushGrpcService.class);
 
-  private final UsageFlushService flushes;
+  private final FlushCoalescer flushes;
 
-  FlushGrpcService(UsageFlushService flushes) {
+  FlushGrpcService(FlushCoalescer flushes) {
     this.flushes = flushes;
   }
 

@@ -272,6 +272,15 @@ public final class FlushRepository {
     if (advanced == null) {
       return new Outcome(true, lastSequence(connection, batch.getDpInstanceId()));
     }
+    applyCounts(connection, batch);
+    return new Outcome(false, advanced);
+  }
+
+  /**
+   * Applies everything {@code batch} carries but its ledger entry, which the caller has advanced
+   * ({@link FlushCoalescer} applies several data planes' batches merged into one this way).
+   */
+  void applyCounts(Connection connection, FlushRequest batch) throws SQLException {
     PGConnection pg = connection.unwrap(PGConnection.class);
     try (Statement statement = connection.createStatement()) {
       statement.execute(JOIN_IN_INPUT_ORDER);
@@ -367,11 +376,10 @@ public final class FlushRepository {
     if (keys.ids.length > 0) {
       addKeyTotals(connection, keys.sums());
     }
-    return new Outcome(false, advanced);
   }
 
   /** The new last sequence, or null when the batch was already applied. */
-  private static Long advanceLedger(Connection connection, FlushRequest batch) throws SQLException {
+  static Long advanceLedger(Connection connection, FlushRequest batch) throws SQLException {
     try (PreparedStatement statement = connection.prepareStatement(ADVANCE_LEDGER)) {
       statement.setString(1, batch.getDpInstanceId());
       statement.setLong(2, batch.getSequence());
@@ -382,7 +390,7 @@ public final class FlushRepository {
     }
   }
 
-  private static long lastSequence(Connection connection, String instance) throws SQLException {
+  static long lastSequence(Connection connection, String instance) throws SQLException {
     try (PreparedStatement statement = connection.prepareStatement(LAST_SEQUENCE)) {
       statement.setString(1, instance);
       try (ResultSet rows = statement.executeQuery()) {

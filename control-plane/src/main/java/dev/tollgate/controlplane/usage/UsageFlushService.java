@@ -90,7 +90,7 @@ public class UsageFlushService {
     return "40001".equals(e.getSQLState()) || "40P01".equals(e.getSQLState());
   }
 
-  private static void sleepBeforeRetry(int attempt) {
+  static void sleepBeforeRetry(int attempt) {
     // Jittered so that the two sides of a conflict don't collide again in lockstep.
     long bound = Math.min(200, 5L << attempt);
     try {
