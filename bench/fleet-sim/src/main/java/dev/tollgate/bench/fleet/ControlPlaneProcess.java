@@ -47,6 +47,8 @@ final class ControlPlaneProcess implements AutoCloseable {
     env.put("TOLLGATE_INTERNAL_TOKEN", "fleet-sim-internal-token");
     env.put("TOLLGATE_ENCRYPTION_KEY", ENCRYPTION_KEY);
     env.putIfAbsent("TOLLGATE_REDIS_URL", "redis://127.0.0.1:6379/8");
+    // Above the simulator's default batch budget (1 MiB); Vert.x' own default is 256 KiB.
+    env.putIfAbsent("QUARKUS_GRPC_SERVER_MAX_INBOUND_MESSAGE_SIZE", Integer.toString(4 << 20));
     env.put("TOLLGATE_FLUSH_COALESCE", Boolean.toString(mode.equals("coalesced")));
     for (String pair : extraEnv) {
       int eq = pair.indexOf('=');

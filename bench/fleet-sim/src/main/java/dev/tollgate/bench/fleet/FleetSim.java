@@ -71,13 +71,14 @@ public final class FleetSim {
     Options o = Options.parse(args);
     System.out.printf(
         Locale.ROOT,
-        "fleet-sim: modes %s, distributions %s, N %s, %d s per run, flush every %d ms; spread %,d"
-            + " keys, distinct %,d keys per data plane%n",
+        "fleet-sim: modes %s, distributions %s, N %s, %d s per run, flush every %d ms in batches of"
+            + " at most %,d bytes; spread %,d keys, distinct %,d keys per data plane%n",
         o.modes,
         o.distributions,
         o.dataPlanes,
         o.seconds,
         o.intervalMs,
+        o.maxBatchBytes,
         o.spreadKeys,
         o.distinctKeysPerDp);
     int maxN = o.dataPlanes.stream().mapToInt(Integer::intValue).max().orElseThrow();
@@ -140,6 +141,7 @@ public final class FleetSim {
               stopMs,
               // Replicas are not synchronised: each flushes at its own phase of the interval.
               random.nextLong(o.intervalMs),
+              o.maxBatchBytes,
               channel,
               o.token);
       fleet.add(dp);
@@ -299,6 +301,7 @@ public final class FleetSim {
     long intervalMs = 5000;
     int spreadKeys = 10_000;
     int distinctKeysPerDp = 5_000;
+    long maxBatchBytes = 1 << 20;
     String dbUrl = "jdbc:postgresql://127.0.0.1:5432/tollgate_bench_fleet";
     String dbUser = "tollgate";
     String dbPassword = "tollgate";
@@ -322,6 +325,7 @@ public final class FleetSim {
           case "--interval-ms" -> o.intervalMs = Long.parseLong(require(value, args[i]));
           case "--spread-keys" -> o.spreadKeys = Integer.parseInt(require(value, args[i]));
           case "--distinct-keys" -> o.distinctKeysPerDp = Integer.parseInt(require(value, args[i]));
+          case "--max-batch-bytes" -> o.maxBatchBytes = Long.parseLong(require(value, args[i]));
           case "--db-url" -> o.dbUrl = require(value, args[i]);
           case "--db-user" -> o.dbUser = require(value, args[i]);
           case "--db-password" -> o.dbPassword = require(value, args[i]);
@@ -346,6 +350,9 @@ public final class FleetSim {
           usage("--distributions takes spread and/or distinct, not " + d);
         }
       }
+      if (o.maxBatchBytes < 1024) {
+        usage("--max-batch-bytes ≥ 1024");
+      }
       if (o.seconds < 1 || o.intervalMs < 100 || o.spreadKeys < 1 || o.distinctKeysPerDp < 1) {
         usage("--seconds ≥ 1, --interval-ms ≥ 100, key counts ≥ 1");
       }
@@ -363,7 +370,8 @@ public final class FleetSim {
       System.err.println(
           "usage: FleetSim --cp-jar quarkus-run.jar [--modes baseline,coalesced]"
               + " [--distributions spread,distinct] [--dps 1,10,50,100] [--seconds 60]"
-              + " [--interval-ms 5000] [--spread-keys 10000] [--distinct-keys 5000] [--db-url JDBC]"
+              + " [--interval-ms 5000] [--spread-keys 10000] [--distinct-keys 5000]"
+              + " [--max-batch-bytes 1048576] [--db-url JDBC]"
               + " [--port 18095] [--log-dir DIR] [--cp-env NAME=VALUE]…\n"
               + problem);
       System.exit(2);

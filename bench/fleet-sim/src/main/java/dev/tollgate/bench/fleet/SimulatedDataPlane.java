@@ -22,6 +22,9 @@ import java.util.concurrent.TimeUnit;
  * ticks that fall due meanwhile are added to the counts of the next batch, so a slow control plane
  * shows up as a backlog (counted ticks not yet acknowledged), not as lost counts.
  *
+ * <p>A drain larger than the byte budget goes out as several batches, one after the other, each
+ * with its own sequence (the control plane's gRPC server refuses messages above its inbound limit).
+ *
  * <p>Every count is deterministic ({@link #requestsOf}) and what the control plane acknowledged is
  * kept per key, so the caller can compare PostgreSQL with it exactly.
  */
@@ -37,6 +40,7 @@ final class SimulatedDataPlane implements Runnable {
   private final long startMs;
   private final long stopMs;
   private final long offsetMs;
+  private final long maxBatchBytes;
   private final UsageServiceGrpc.UsageServiceBlockingStub stub;
 
   // Counted, not yet in a batch. Touched by this DP's thread only.
@@ -63,6 +67,7 @@ final class SimulatedDataPlane implements Runnable {
       long startMs,
       long stopMs,
       long offsetMs,
+      long maxBatchBytes,
       ManagedChannel channel,
       String token) {
     this.instanceId = instanceId;
@@ -72,6 +77,7 @@ final class SimulatedDataPlane implements Runnable {
     this.startMs = startMs;
     this.stopMs = stopMs;
     this.offsetMs = offsetMs;
+    this.maxBatchBytes = maxBatchBytes;
     this.stub = UsageServiceGrpc.newBlockingStub(channel).withInterceptors(FleetSim.bearer(token));
     this.counted = new long[keys];
     this.acknowledged = new long[keys];
@@ -92,7 +98,7 @@ final class SimulatedDataPlane implements Runnable {
         boolean last = now >= stopMs;
         generateDueTicks(Math.min(now, stopMs));
         if (countedTicks > 0) {
-          flush(drain(), countedTicks);
+          flushAll();
         }
         if (last) {
           return;
@@ -120,49 +126,69 @@ final class SimulatedDataPlane implements Runnable {
     ticksOffered = ticksGenerated;
   }
 
-  private FlushRequest drain() {
+  /**
+   * Drains what is counted into batches of at most {@code maxBatchBytes} serialised, each with the
+   * next sequence, and sends them one after the other, each until acknowledged.
+   */
+  private void flushAll() {
     long nowMs = System.currentTimeMillis();
     long minute = nowMs / 60_000 * 60;
-    FlushRequest.Builder batch =
-        FlushRequest.newBuilder().setDpInstanceId(instanceId).setSequence(++sequence);
-    long[] providerRequests = new long[PROVIDER_KEYS + 1];
-    for (int i = 0; i < keys; i++) {
-      long requests = counted[i];
-      if (requests == 0) {
-        continue;
+    int from = 0;
+    while (from < keys) {
+      FlushRequest.Builder batch =
+          FlushRequest.newBuilder().setDpInstanceId(instanceId).setSequence(++sequence);
+      long[] providerRequests = new long[PROVIDER_KEYS + 1];
+      long bytes = 64; // the instance id, sequence and provider-key deltas
+      int to = from;
+      for (; to < keys && bytes < maxBatchBytes; to++) {
+        long requests = counted[to];
+        if (requests == 0) {
+          continue;
+        }
+        long keyId = firstKey + to;
+        long providerKey = providerKeyOf(keyId);
+        providerRequests[(int) providerKey] += requests;
+        KeyDelta delta =
+            KeyDelta.newBuilder()
+                .setKeyId(keyId)
+                .setCounters(counters(requests))
+                .setLastAccessedAtUnixMs(nowMs)
+                .build();
+        UsageBucket bucket =
+            UsageBucket.newBuilder()
+                .setBucketStartUnixS(minute)
+                .setKeyId(keyId)
+                .setProviderKeyId(providerKey)
+                .setModel(MODEL)
+                .setCounters(counters(requests))
+                .setLatencyMsSum(requests * 250)
+                .build();
+        batch.addKeyDeltas(delta).addBuckets(bucket);
+        bytes += delta.getSerializedSize() + bucket.getSerializedSize() + 6;
       }
-      long keyId = firstKey + i;
-      long providerKey = providerKeyOf(keyId);
-      providerRequests[(int) providerKey] += requests;
-      batch.addKeyDeltas(
-          KeyDelta.newBuilder()
-              .setKeyId(keyId)
-              .setCounters(counters(requests))
-              .setLastAccessedAtUnixMs(nowMs));
-      batch.addBuckets(
-          UsageBucket.newBuilder()
-              .setBucketStartUnixS(minute)
-              .setKeyId(keyId)
-              .setProviderKeyId(providerKey)
-              .setModel(MODEL)
-              .setCounters(counters(requests))
-              .setLatencyMsSum(requests * 250));
-    }
-    for (int pk = 1; pk <= PROVIDER_KEYS; pk++) {
-      if (providerRequests[pk] > 0) {
-        batch.addProviderKeyDeltas(
-            ProviderKeyDelta.newBuilder()
-                .setProviderKeyId(pk)
-                .setCounters(counters(providerRequests[pk]))
-                .setLatencyMsSum(providerRequests[pk] * 250)
-                .setLastUsedAtUnixMs(nowMs));
+      for (int pk = 1; pk <= PROVIDER_KEYS; pk++) {
+        if (providerRequests[pk] > 0) {
+          batch.addProviderKeyDeltas(
+              ProviderKeyDelta.newBuilder()
+                  .setProviderKeyId(pk)
+                  .setCounters(counters(providerRequests[pk]))
+                  .setLatencyMsSum(providerRequests[pk] * 250)
+                  .setLastUsedAtUnixMs(nowMs));
+        }
       }
+      flush(batch.build());
+      for (int i = from; i < to; i++) {
+        acknowledged[i] += counted[i];
+        counted[i] = 0;
+      }
+      from = to;
     }
-    return batch.build();
+    ticksAcknowledged += countedTicks;
+    countedTicks = 0;
   }
 
-  /** Sends {@code batch} until acknowledged; then its counts move to {@link #acknowledged}. */
-  private void flush(FlushRequest batch, long ticks) {
+  /** Sends {@code batch} until acknowledged. */
+  private void flush(FlushRequest batch) {
     while (true) {
       long sentAt = System.currentTimeMillis();
       long start = System.nanoTime();
@@ -187,14 +213,8 @@ final class SimulatedDataPlane implements Runnable {
         sleepUntil(System.currentTimeMillis() + 200);
       }
     }
-    for (int i = 0; i < keys; i++) {
-      acknowledged[i] += counted[i];
-      counted[i] = 0;
-    }
     lastAcknowledgedSequence = batch.getSequence();
     deltasAcknowledged += batch.getKeyDeltasCount();
-    ticksAcknowledged += ticks;
-    countedTicks = 0;
   }
 
   static long providerKeyOf(long keyId) {
