@@ -99,6 +99,40 @@ public interface ControlPlaneConfig {
     Optional<Boolean> secureCookie();
   }
 
+  /** How concurrent usage flushes are coalesced into one transaction (FlushCoalescer). */
+  FlushCoalesce flushCoalesce();
+
+  interface FlushCoalesce {
+    /**
+     * Whether batches of different data planes arriving together are applied in one transaction
+     * (env TOLLGATE_FLUSH_COALESCE); false applies each batch in its own.
+     */
+    @WithDefault("true")
+    boolean enabled();
+
+    /**
+     * How long a round waits after its first batch for others to arrive (env
+     * TOLLGATE_FLUSH_COALESCE_WINDOW, 0 to 1s); batches that arrive while a round runs join the
+     * next one anyway.
+     */
+    @WithDefault("10ms")
+    Duration window();
+
+    /**
+     * Key deltas above which a round takes no more batches (env
+     * TOLLGATE_FLUSH_COALESCE_MAX_KEY_DELTAS): bounds a round's transaction and memory.
+     */
+    @WithDefault("1000000")
+    int maxKeyDeltas();
+
+    /**
+     * Rounds applied at once, each on its own connection (env TOLLGATE_FLUSH_COALESCE_APPLIERS, 1
+     * to 16).
+     */
+    @WithDefault("2")
+    int appliers();
+  }
+
   /** How rpm-status reads the data planes' RPM counters from Redis. */
   RpmStatus rpmStatus();
 

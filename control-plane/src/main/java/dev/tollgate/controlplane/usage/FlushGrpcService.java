@@ -11,17 +11,18 @@ import java.sql.SQLException;
 import org.jboss.logging.Logger;
 
 /**
- * gRPC face of {@link UsageFlushService}: maps its outcomes to the statuses usage.proto names. The
- * logs name the batch, counts and SQLSTATEs, never the content of an item.
+ * gRPC face of the flush ({@link FlushCoalescer}, which applies alone through {@link
+ * UsageFlushService} when coalescing is off): maps its outcomes to the statuses usage.proto names.
+ * The logs name the batch, counts and SQLSTATEs, never the content of an item.
  */
 @GrpcService
 public class FlushGrpcService implements UsageService {
 
   private static final Logger LOG = Logger.getLogger(FlushGrpcService.class);
 
-  private final UsageFlushService flushes;
+  private final FlushCoalescer flushes;
 
-  FlushGrpcService(UsageFlushService flushes) {
+  FlushGrpcService(FlushCoalescer flushes) {
     this.flushes = flushes;
   }
 
@@ -48,7 +49,8 @@ public class FlushGrpcService implements UsageService {
       return Uni.createFrom()
           .failure(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
     } catch (SQLException e) {
-      // Only transient failures get here (UsageFlushService); the data plane resends the batch.
+      // Only transient failures get here (UsageFlushService, FlushCoalescer); the data plane
+      // resends the batch.
       LOG.errorf(
           "flush %s/%d failed transiently (SQLSTATE %s); the data plane will resend it",
           request.getDpInstanceId(), request.getSequence(), e.getSQLState());

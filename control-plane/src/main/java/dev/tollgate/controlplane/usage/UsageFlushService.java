@@ -91,7 +91,7 @@ public class UsageFlushService {
   }
 
   /** Counts the dead letters by part and reason, and logs them without their content. */
-  private void count(FlushRequest batch, FlushRepository.Outcome outcome) {
+  void count(FlushRequest batch, FlushRepository.Outcome outcome) {
     if (outcome.deadLetters().isEmpty()) {
       return;
     }
@@ -198,7 +198,7 @@ public class UsageFlushService {
     return newline < 0 ? message : message.substring(0, newline);
   }
 
-  private static void sleepBeforeRetry(int attempt) {
+  static void sleepBeforeRetry(int attempt) {
     // Jittered so that the two sides of a conflict don't collide again in lockstep.
     long bound = Math.min(200, 5L << attempt);
     try {
