@@ -461,7 +461,10 @@ final class Exchange {
   }
 
   private void clientGone() {
-    if (finished) {
+    if (finished || answerDelivered()) {
+      // A whole answer of declared length reached the client before the upstream's end event was
+      // handled (a connection closed right after it, e.g. by a replica shutting down): the relay's
+      // end records it as what the client received, not as a disconnect.
       return;
     }
     LOG.debugf("Request %s: client closed the connection before the answer ended", requestId);
@@ -494,6 +497,22 @@ final class Exchange {
       // Stop the upstream generating (and billing) tokens nobody will read. After finishing: the
       // reset is reported synchronously to the relay, which must find the request already counted.
       upstreamRequest.reset();
+    }
+  }
+
+  /** Whether the client has every byte of an answer whose length was declared. */
+  private boolean answerDelivered() {
+    if (!response.headWritten()) {
+      return false;
+    }
+    String length = response.headers().get("content-length");
+    if (length == null) {
+      return false;
+    }
+    try {
+      return response.bytesWritten() >= Long.parseLong(length.trim());
+    } catch (NumberFormatException e) {
+      return false;
     }
   }
 
